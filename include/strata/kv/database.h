@@ -1,0 +1,93 @@
+// A Database is a handle to one strata key space on one engine, chosen by URL:
+//   "memory:"                   in-process MVCC, gone when the last handle closes (tests, caches)
+//   "memory:NAME"               a named in-process store shared by every handle in the process
+//   "file:PATH" or a plain path the embedded, durable engine on LMDB (the default)
+//   "etcd://h:p,h:p[/?prefix=P]" an etcd v3 cluster
+// Query options follow '?': e.g. "file:/data/db?nosync", "memory:?lifetime_ms=500".
+//
+// Thread safety: thread-safe; share one Database across threads. Transactions are per thread.
+// Lifetime: must outlive every Transaction and Watch made from it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "strata/kv/error.h"
+#include "strata/kv/options.h"
+#include "strata/kv/transaction.h"
+
+namespace strata {
+
+namespace kv {
+class Engine;
+class DatabaseShared;
+}  // namespace kv
+
+class Database {
+ public:
+  // Opens the database at `url` (see above).
+  // Throws: invalid_database_name (2013) for an unknown scheme or option, file_not_found (1511),
+  //   not_a_database (3001), unsupported_format_version (3002), io_error (1510).
+  [[nodiscard]] static Database open(std::string_view url, DatabaseOptions options = {});
+
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  // A new transaction with the database's default options. Cost: no engine call.
+  [[nodiscard]] Transaction createTransaction();
+
+  // The retry loop: runs fn(Transaction&), commits, and on error calls onError() and runs fn again
+  // on the same transaction, until it commits or onError() rethrows.
+  // Returns: what fn returns. Throws: the first error onError() does not retry.
+  // On 1021 (commit_unknown_result) fn runs again although its first run may have committed:
+  // make fn idempotent, or read back whether its effect is there first.
+  template <class Fn>
+  auto run(Fn&& fn) -> std::invoke_result_t<Fn&, Transaction&> {
+    Transaction tr = createTransaction();
+    for (;;) {
+      try {
+        if constexpr (std::is_void_v<std::invoke_result_t<Fn&, Transaction&>>) {
+          fn(tr);
+          tr.commit();
+          return;
+        } else {
+          auto result = fn(tr);
+          tr.commit();
+          return result;
+        }
+      } catch (const Error& e) {
+        tr.onError(e);
+      }
+    }
+  }
+
+  // The retry loop for read-only work: runs fn(Transaction&) without committing, retrying on
+  // retryable errors (1007 after a long read, for instance).
+  template <class Fn>
+  auto read(Fn&& fn) -> std::invoke_result_t<Fn&, Transaction&> {
+    Transaction tr = createTransaction();
+    for (;;) {
+      try {
+        return fn(tr);
+      } catch (const Error& e) {
+        tr.onError(e);
+      }
+    }
+  }
+
+  // The URL this database was opened with.
+  [[nodiscard]] const std::string& url() const;
+  [[nodiscard]] const DatabaseOptions& options() const;
+
+  // Internal: the engine (for strata's own tools and tests).
+  [[nodiscard]] kv::Engine& engine() const;
+
+ private:
+  explicit Database(std::shared_ptr<kv::DatabaseShared> shared);
+  std::shared_ptr<kv::DatabaseShared> shared_;
+};
+
+}  // namespace strata

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds every configuration and runs every test:
+# release (-Werror) with all labels, then ASan+UBSan and TSan builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+export CTEST_OUTPUT_ON_FAILURE=1
+status=0
+for config in release asan tsan; do
+  echo "=== $config: build"
+  scripts/build.sh "$config"
+  echo "=== $config: test"
+  if [ "$config" = tsan ]; then
+    export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+  fi
+  (cd "build/$config" && ctest -j"$(nproc)" --timeout 600) || status=1
+done
+exit $status
