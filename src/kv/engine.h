@@ -77,8 +77,8 @@ class ReadView {
   // Rows with begin <= key < end at version(): ascending, or descending when reverse (from end
   // downwards). At most `limit` rows (limit > 0). more = true iff stopped by the limit with rows
   // left.
-  [[nodiscard]] virtual RangeChunk getRange(std::string_view begin, std::string_view end,
-                                            int limit, bool reverse) = 0;
+  [[nodiscard]] virtual RangeChunk getRange(std::string_view begin, std::string_view end, int limit,
+                                            bool reverse) = 0;
 };
 
 // A registered watch: fire `promise` when the committed value of `key` differs from `seen`.

@@ -30,8 +30,12 @@ namespace detail {
 template <class V>
 class FutureState {
  public:
-  bool set(V value) { return complete([&] { value_.emplace(std::move(value)); }); }
-  bool fail(std::exception_ptr error) { return complete([&] { error_ = std::move(error); }); }
+  bool set(V value) {
+    return complete([&] { value_.emplace(std::move(value)); });
+  }
+  bool fail(std::exception_ptr error) {
+    return complete([&] { error_ = std::move(error); });
+  }
 
   bool isReady() const {
     std::lock_guard lock(mu_);
@@ -131,16 +135,12 @@ class [[nodiscard]] Future {
 
   // A future that is already complete.
   template <class U = T>
-  static Future ready(U&& value)
-    requires(!std::is_void_v<T>)
-  {
+  static Future ready(U&& value) requires(!std::is_void_v<T>) {
     auto s = std::make_shared<State>();
     s->set(std::forward<U>(value));
     return Future(std::move(s));
   }
-  static Future readyVoid()
-    requires std::is_void_v<T>
-  {
+  static Future readyVoid() requires std::is_void_v<T> {
     auto s = std::make_shared<State>();
     s->set(std::monostate{});
     return Future(std::move(s));
@@ -164,16 +164,10 @@ class Promise {
   [[nodiscard]] Future<T> future() const { return Future<T>(state_); }
   // Completes the future; a second completion is ignored. Returns: true if this call completed it.
   template <class U = T>
-  bool setValue(U&& value)
-    requires(!std::is_void_v<T>)
-  {
+  bool setValue(U&& value) requires(!std::is_void_v<T>) {
     return state_->set(std::forward<U>(value));
   }
-  bool setValue()
-    requires std::is_void_v<T>
-  {
-    return state_->set(std::monostate{});
-  }
+  bool setValue() requires std::is_void_v<T> { return state_->set(std::monostate{}); }
   bool setError(std::exception_ptr error) { return state_->fail(std::move(error)); }
   bool setError(const Error& error) { return setError(std::make_exception_ptr(error)); }
   [[nodiscard]] bool isReady() const { return state_->isReady(); }

@@ -1,8 +1,9 @@
 // A KeySelector names a key by its position relative to another key, exactly as FoundationDB's
 // selectors do: (key, orEqual, offset). Resolution against the visible keys S (the database at the
 // read version merged with the transaction's own writes): let i be the index of the greatest key in
-// S that is < key (<= key when orEqual), -1 if none; the result is the key at index i + offset. Past
-// the first key it resolves to "" and past the last to the end of the legal key space ("\xff", or
+// S that is < key (<= key when orEqual), -1 if none; the result is the key at index i + offset.
+// Past the first key it resolves to "" and past the last to the end of the legal key space ("\xff",
+// or
 // "\xff\xff" with system-key access).
 //
 // Thread safety: a plain value type.
