@@ -77,4 +77,7 @@ STRATA_ERROR(disk_full,                           3004, kFatal,          "no spa
 STRATA_ERROR(invalid_input,                       3005, kFatal,          "malformed input")
 // Raised by Watch::wait() when it times out before the watch fired.
 STRATA_ERROR(watch_timed_out,                     3006, kFatal,          "watch wait timed out")
+// Raised by layers/vector.h for an index outside the vector: get/swap at an index < 0 or >= size,
+// set/resize with a negative index or size. Catch it to treat "past the end" as absence.
+STRATA_ERROR(index_out_of_range,                  3007, kFatal,          "index is outside the vector")
 // clang-format on

@@ -1,0 +1,744 @@
+// The embedded engine on LMDB. How it works: docs/engines/lmdb.md.
+#include "engines/lmdb/lmdb_engine.h"
+
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+#include <utility>
+#include <vector>
+
+#include "engines/lmdb/errors.h"
+#include "engines/lmdb/format.h"
+#include "engines/lmdb/keyspace.h"
+#include "engines/lmdb/watcher.h"
+#include "kv/atomic.h"
+#include "kv/conflict_set.h"
+
+namespace strata::kv {
+namespace {
+
+using lmdb::check;
+using lmdb::MdbFailure;
+using lmdb::Phase;
+
+constexpr unsigned kMaxReaders = 1024;
+constexpr size_t kReadTxnPool = 64;
+constexpr size_t kMaxBatch = 1024;
+
+MDB_val toVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view fromVal(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+std::string encodeBE64(int64_t v) {
+  std::string out(8, '\0');
+  auto u = static_cast<uint64_t>(v);
+  for (int i = 7; i >= 0; --i, u >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(u & 0xff);
+  return out;
+}
+int64_t decodeBE64(std::string_view in) {
+  uint64_t u = 0;
+  for (size_t i = 0; i < 8 && i < in.size(); ++i) u = (u << 8) | static_cast<uint8_t>(in[i]);
+  return static_cast<int64_t>(u);
+}
+std::string encodeU32(uint32_t v) {
+  std::string out(4, '\0');
+  for (size_t i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+uint32_t decodeU32(std::string_view in) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4 && i < in.size(); ++i)
+    v |= uint32_t(static_cast<uint8_t>(in[i])) << (8 * i);
+  return v;
+}
+
+int64_t nowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::string> metaGet(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
+                                   Phase phase = Phase::kRead) {
+  MDB_val k = toVal(key), v;
+  int rc = mdb_get(txn, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "mdb_get(meta)", phase);
+  return std::string(fromVal(v));
+}
+void metaPut(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value) {
+  MDB_val k = toVal(key), v = toVal(value);
+  check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put(meta)");
+}
+
+// Conflict-log value: u32 LE count, then per range u32 LE length + begin, u32 LE length + end.
+std::string encodeRanges(const std::vector<const KeyRange*>& ranges) {
+  std::string out = encodeU32(static_cast<uint32_t>(ranges.size()));
+  for (const KeyRange* r : ranges) {
+    out += encodeU32(static_cast<uint32_t>(r->begin.size()));
+    out += r->begin;
+    out += encodeU32(static_cast<uint32_t>(r->end.size()));
+    out += r->end;
+  }
+  return out;
+}
+template <class Fn>
+void decodeRanges(std::string_view in, Fn&& fn) {
+  if (in.size() < 4) return;
+  uint32_t n = decodeU32(in);
+  size_t pos = 4;
+  for (uint32_t i = 0; i < n && pos + 4 <= in.size(); ++i) {
+    uint32_t bl = decodeU32(in.substr(pos));
+    std::string_view b = in.substr(pos + 4, bl);
+    pos += 4 + bl;
+    uint32_t el = decodeU32(in.substr(pos));
+    std::string_view e = in.substr(pos + 4, el);
+    pos += 4 + el;
+    fn(b, e);
+  }
+}
+
+// Aborts a transaction unless released.
+class TxnGuard {
+ public:
+  explicit TxnGuard(MDB_txn* txn) : txn_(txn) {}
+  ~TxnGuard() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+  }
+  TxnGuard(const TxnGuard&) = delete;
+  TxnGuard& operator=(const TxnGuard&) = delete;
+  MDB_txn* release() { return std::exchange(txn_, nullptr); }
+
+ private:
+  MDB_txn* txn_;
+};
+
+// The LMDB environment, shared by the engine and every ReadView it made (a view may outlive the
+// engine). Invariants:
+//   1. Every LMDB call that touches the map holds mapMu shared; mdb_env_set_mapsize holds it
+//      exclusively (remapping moves the map under readers' feet).
+//   2. pool holds reset read transactions (MDB_NOTLS keeps their reader slots); guarded by poolMu.
+struct Env {
+  MDB_env* env = nullptr;
+  MDB_dbi meta = 0, data = 0, log = 0;
+  std::shared_mutex mapMu;
+  std::mutex poolMu;
+  std::vector<MDB_txn*> pool;
+
+  ~Env() {
+    for (MDB_txn* txn : pool) mdb_txn_abort(txn);
+    if (env != nullptr) mdb_env_close(env);
+  }
+
+  // Adopts a map size another process set (after MDB_MAP_RESIZED).
+  void adoptMapSize() {
+    std::unique_lock lock(mapMu);
+    check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize", Phase::kRead);
+  }
+
+  MDB_txn* beginRead() {
+    for (int attempt = 0;; ++attempt) {
+      MDB_txn* txn = nullptr;
+      {
+        std::lock_guard lock(poolMu);
+        if (!pool.empty()) {
+          txn = pool.back();
+          pool.pop_back();
+        }
+      }
+      int rc;
+      {
+        std::shared_lock lock(mapMu);
+        if (txn != nullptr) {
+          rc = mdb_txn_renew(txn);
+          if (rc != 0) mdb_txn_abort(txn);
+        } else {
+          rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+        }
+      }
+      if (rc == 0) return txn;
+      if (attempt < 8 && lmdb::isMapResized(rc)) {
+        adoptMapSize();
+        continue;
+      }
+      if (attempt < 8 && lmdb::isReadersFull(rc)) {
+        int dead = 0;
+        mdb_reader_check(env, &dead);
+        if (dead > 0 || attempt == 0) continue;
+      }
+      throw lmdb::translate(rc, Phase::kRead, "mdb_txn_begin(read)");
+    }
+  }
+
+  void endRead(MDB_txn* txn) {
+    mdb_txn_reset(txn);
+    std::lock_guard lock(poolMu);
+    if (pool.size() < kReadTxnPool) {
+      pool.push_back(txn);
+    } else {
+      mdb_txn_abort(txn);
+    }
+  }
+};
+
+class LmdbReadView final : public ReadView {
+ public:
+  LmdbReadView(std::shared_ptr<Env> env, MDB_txn* txn) : env_(std::move(env)), txn_(txn) {
+    try {
+      std::shared_lock lock(env_->mapMu);
+      auto v = metaGet(txn_, env_->meta, lmdb::kMetaVersion);
+      version_ = v ? decodeBE64(*v) : 0;
+    } catch (const MdbFailure& f) {
+      env_->endRead(txn_);
+      throw lmdb::translate(f);
+    }
+  }
+  ~LmdbReadView() override { env_->endRead(txn_); }
+
+  [[nodiscard]] int64_t version() const override { return version_; }
+
+  std::optional<std::string> get(std::string_view key) override {
+    try {
+      std::shared_lock lock(env_->mapMu);
+      return lmdb::dataGet(txn_, env_->data, key);
+    } catch (const MdbFailure& f) {
+      throw lmdb::translate(f);
+    }
+  }
+
+  RangeChunk getRange(std::string_view begin, std::string_view end, int limit,
+                      bool reverse) override {
+    try {
+      std::shared_lock lock(env_->mapMu);
+      return lmdb::dataRange(txn_, env_->data, begin, end, limit, reverse);
+    } catch (const MdbFailure& f) {
+      throw lmdb::translate(f);
+    }
+  }
+
+ private:
+  std::shared_ptr<Env> env_;
+  MDB_txn* txn_;
+  int64_t version_ = 0;
+};
+
+struct PendingCommit {
+  CommitRequest request;
+  CommitResult result;
+  std::exception_ptr error;
+  bool done = false;  // guarded by LmdbEngine::queueMu_
+};
+
+// What one batch decided for one request.
+struct Outcome {
+  enum Kind { kCommitted, kConflict, kTooOld, kInvalid } kind = kCommitted;
+  uint16_t order = 0;
+  std::exception_ptr error;
+};
+
+}  // namespace
+
+// Thread safety: thread-safe. Commits queue in queue_; the thread that finds no leader becomes
+// the leader, takes the whole queue as one batch and runs it in one LMDB write transaction.
+// Invariants:
+//   1. At most one leader at a time (leaderActive_ under queueMu_); only the leader touches
+//      conflicts_, lastSeen_, logHorizon_ and opens LMDB write transactions in this process.
+//   2. conflicts_ holds every conflict-log entry with version in (logHorizon_, lastSeen_].
+class LmdbEngine final : public Engine {
+ public:
+  LmdbEngine(std::shared_ptr<Env> env, LmdbEngineOptions options, int notifyFd)
+      : env_(std::move(env)), options_(std::move(options)), notifyFd_(notifyFd) {}
+
+  ~LmdbEngine() override {
+    watcher_.reset();
+    if (notifyFd_ >= 0) close(notifyFd_);
+  }
+
+  std::shared_ptr<ReadView> beginRead() override {
+    MDB_txn* txn = env_->beginRead();
+    return std::make_shared<LmdbReadView>(env_, txn);
+  }
+
+  std::shared_ptr<ReadView> readAt(int64_t version) override {
+    auto view = beginRead();
+    if (version > view->version()) {
+      throwError(ErrorCode::future_version,
+                 "newest committed version is " + std::to_string(view->version()));
+    }
+    if (version < view->version()) {
+      throwError(ErrorCode::transaction_too_old,
+                 "the embedded engine serves only the newest version (" +
+                     std::to_string(view->version()) + ")");
+    }
+    return view;
+  }
+
+  CommitResult commit(CommitRequest request) override {
+    if (options_.readOnly) throwError(ErrorCode::database_read_only);
+    if (request.mutations.empty() && request.writeConflicts.empty()) return CommitResult{};
+    PendingCommit pending{std::move(request), {}, nullptr, false};
+    std::unique_lock lock(queueMu_);
+    queue_.push_back(&pending);
+    while (!pending.done) {
+      if (leaderActive_) {
+        queueCv_.wait(lock);
+        continue;
+      }
+      leaderActive_ = true;
+      std::vector<PendingCommit*> batch;
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      lock.unlock();
+      runBatch(batch);
+      lock.lock();
+      for (PendingCommit* p : batch) p->done = true;
+      leaderActive_ = false;
+      queueCv_.notify_all();
+    }
+    lock.unlock();
+    if (pending.error) std::rethrow_exception(pending.error);
+    return pending.result;
+  }
+
+  std::function<void()> watch(WatchRequest request) override {
+    lmdb::Watcher* watcher;
+    {
+      std::lock_guard lock(watcherMu_);
+      if (!watcher_) {
+        watcher_ = std::make_unique<lmdb::Watcher>(options_.path, std::string(lmdb::kNotifyFile),
+                                                   [this] { return beginRead(); });
+      }
+      watcher = watcher_.get();
+    }
+    return watcher->add(std::move(request));
+  }
+
+  [[nodiscard]] std::string name() const override { return "lmdb"; }
+
+  LmdbEngineStats stats() const {
+    LmdbEngineStats s;
+    s.batches = batches_.load();
+    s.commits = commits_.load();
+    s.maxBatchSize = maxBatch_.load();
+    s.mapGrowths = mapGrowths_.load();
+    s.conflictLogReplays = replays_.load();
+    return s;
+  }
+
+ private:
+  void runBatch(const std::vector<PendingCommit*>& batch);
+  void writeBatch(const std::vector<PendingCommit*>& batch);
+  void replayLog(MDB_txn* txn);
+  void applyMutations(MDB_txn* txn, const CommitRequest& request, const CommitStamp& stamp);
+  void growMap();
+  // After a failed mdb_txn_commit: whether the batch at `version` is durable after all.
+  // Throws: commit_unknown_result (1021) when that cannot be found out.
+  bool batchLanded(int64_t version);
+
+  std::shared_ptr<Env> env_;
+  const LmdbEngineOptions options_;
+  const int notifyFd_;
+
+  std::mutex queueMu_;
+  std::condition_variable queueCv_;
+  std::deque<PendingCommit*> queue_;
+  bool leaderActive_ = false;
+
+  ConflictSet conflicts_;
+  int64_t lastSeen_ = -1;
+  int64_t logHorizon_ = -1;
+
+  std::atomic<uint64_t> batches_{0}, commits_{0}, maxBatch_{0}, mapGrowths_{0}, replays_{0};
+
+  std::mutex watcherMu_;
+  std::unique_ptr<lmdb::Watcher> watcher_;
+};
+
+void LmdbEngine::runBatch(const std::vector<PendingCommit*>& batch) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      writeBatch(batch);
+      return;
+    } catch (const MdbFailure& f) {
+      if (attempt < 64 && lmdb::isMapFull(f.rc())) {
+        try {
+          growMap();
+          continue;
+        } catch (const MdbFailure&) {
+          // fall through: report the original failure
+        }
+      } else if (attempt < 64 && lmdb::isMapResized(f.rc())) {
+        env_->adoptMapSize();
+        continue;
+      } else if (lmdb::isTxnFull(f.rc()) && batch.size() > 1) {
+        size_t half = batch.size() / 2;
+        runBatch({batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(half)});
+        runBatch({batch.begin() + static_cast<std::ptrdiff_t>(half), batch.end()});
+        return;
+      }
+      auto error = std::make_exception_ptr(lmdb::translate(f));
+      for (PendingCommit* p : batch) p->error = error;
+      return;
+    } catch (const Error& e) {
+      auto error = std::make_exception_ptr(e);
+      for (PendingCommit* p : batch) p->error = error;
+      return;
+    }
+  }
+}
+
+void LmdbEngine::growMap() {
+  std::unique_lock lock(env_->mapMu);
+  MDB_envinfo info;
+  check(mdb_env_info(env_->env, &info), "mdb_env_info");
+  check(mdb_env_set_mapsize(env_->env, info.me_mapsize * 2), "mdb_env_set_mapsize");
+  mapGrowths_.fetch_add(1);
+}
+
+bool LmdbEngine::batchLanded(int64_t version) {
+  try {
+    MDB_txn* txn = env_->beginRead();
+    std::string key = encodeBE64(version);
+    MDB_val k = toVal(key), v;
+    int rc;
+    {
+      std::shared_lock lock(env_->mapMu);
+      rc = mdb_get(txn, env_->log, &k, &v);
+    }
+    env_->endRead(txn);
+    if (rc == 0) return true;
+    if (lmdb::isNotFound(rc)) return false;
+  } catch (const Error&) {
+  }
+  throwError(ErrorCode::commit_unknown_result, "cannot read the database after a failed commit");
+}
+
+void LmdbEngine::replayLog(MDB_txn* txn) {
+  MDB_cursor* cursor;
+  check(mdb_cursor_open(txn, env_->log, &cursor), "mdb_cursor_open(log)");
+  std::string seek = encodeBE64(lastSeen_ + 1);
+  MDB_val k = toVal(seek), v;
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  while (rc == 0) {
+    int64_t version = decodeBE64(fromVal(k));
+    decodeRanges(fromVal(v),
+                 [&](std::string_view b, std::string_view e) { conflicts_.add(b, e, version); });
+    lastSeen_ = version;
+    replays_.fetch_add(1);
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_NOTFOUND) check(rc, "mdb_cursor_get(log)");
+}
+
+void LmdbEngine::applyMutations(MDB_txn* txn, const CommitRequest& request,
+                                const CommitStamp& stamp) {
+  const MDB_dbi dbi = env_->data;
+  for (const Mutation& m : request.mutations) {
+    switch (m.type) {
+      case MutationType::kSetValue:
+        lmdb::dataPut(txn, dbi, m.key, m.param);
+        break;
+      case MutationType::kClearRange:
+        lmdb::dataClearRange(txn, dbi, m.key, m.param);
+        break;
+      case MutationType::kSetVersionstampedKey:
+        lmdb::dataPut(txn, dbi, applyVersionstamp(m.key, stamp), m.param);
+        break;
+      case MutationType::kSetVersionstampedValue:
+        lmdb::dataPut(txn, dbi, m.key, applyVersionstamp(m.param, stamp));
+        break;
+      default: {
+        auto result = applyAtomic(m.type, lmdb::dataGet(txn, dbi, m.key), m.param);
+        if (result) {
+          lmdb::dataPut(txn, dbi, m.key, *result);
+        } else {
+          lmdb::dataErase(txn, dbi, m.key);
+        }
+      }
+    }
+  }
+}
+
+// Throws strata::Error for a request that cannot be applied (checked before touching the txn,
+// so a bad request never leaves half its mutations in the shared batch).
+void validateMutations(const CommitRequest& request) {
+  for (const Mutation& m : request.mutations) {
+    switch (m.type) {
+      case MutationType::kSetValue:
+      case MutationType::kClearRange:
+        break;
+      case MutationType::kSetVersionstampedKey:
+        (void)versionstampOffset(m.key);
+        break;
+      case MutationType::kSetVersionstampedValue:
+        (void)versionstampOffset(m.param);
+        break;
+      default:
+        if (!isAtomicOp(m.type)) throwError(ErrorCode::invalid_mutation_type);
+    }
+  }
+}
+
+void LmdbEngine::writeBatch(const std::vector<PendingCommit*>& batch) {
+  std::shared_lock mapLock(env_->mapMu);
+  MDB_txn* txn = nullptr;
+  check(mdb_txn_begin(env_->env, nullptr, 0, &txn), "mdb_txn_begin(write)");
+  TxnGuard guard(txn);
+
+  replayLog(txn);
+  auto last = metaGet(txn, env_->meta, lmdb::kMetaVersion, Phase::kWrite);
+  auto horizonValue = metaGet(txn, env_->meta, lmdb::kMetaLogHorizon, Phase::kWrite);
+  const int64_t storedHorizon = horizonValue ? decodeBE64(*horizonValue) : -1;
+  if (storedHorizon > logHorizon_) {
+    logHorizon_ = storedHorizon;
+    conflicts_.prune(logHorizon_ + 1);
+  }
+  const int64_t version = std::max((last ? decodeBE64(*last) : 0) + 1, nowMicros());
+
+  ConflictSet batchWrites;
+  std::vector<Outcome> outcomes(batch.size());
+  std::vector<const KeyRange*> logged;
+  uint16_t order = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const CommitRequest& req = batch[i]->request;
+    Outcome& out = outcomes[i];
+    if (req.readVersion >= 0) {
+      if (req.readVersion < logHorizon_) {
+        out.kind = Outcome::kTooOld;
+        continue;
+      }
+      if (conflicts_.conflicts(req.readConflicts, req.readVersion) ||
+          batchWrites.conflicts(req.readConflicts, version - 1)) {
+        out.kind = Outcome::kConflict;
+        continue;
+      }
+    }
+    try {
+      validateMutations(req);
+    } catch (const Error&) {
+      out.kind = Outcome::kInvalid;
+      out.error = std::current_exception();
+      continue;
+    }
+    applyMutations(txn, req, makeCommitStamp(version, order));
+    out.kind = Outcome::kCommitted;
+    out.order = order++;
+    for (const KeyRange& w : req.writeConflicts) {
+      batchWrites.add(w.begin, w.end, version);
+      logged.push_back(&w);
+    }
+  }
+
+  int64_t newHorizon = logHorizon_;
+  if (order > 0) {
+    std::string logKey = encodeBE64(version);
+    std::string logValue = encodeRanges(logged);
+    MDB_val k = toVal(logKey), v = toVal(logValue);
+    check(mdb_put(txn, env_->log, &k, &v, MDB_APPEND), "mdb_put(log)");
+    metaPut(txn, env_->meta, lmdb::kMetaVersion, encodeBE64(version));
+    // Prune log entries older than the lifetime window; remember the newest pruned version.
+    const int64_t cutoff = version - std::chrono::duration_cast<std::chrono::microseconds>(
+                                         options_.maxTransactionLifetime)
+                                         .count();
+    MDB_cursor* cursor;
+    check(mdb_cursor_open(txn, env_->log, &cursor), "mdb_cursor_open(log)");
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+      int64_t entry = decodeBE64(fromVal(k));
+      if (entry > cutoff || entry >= version) break;
+      rc = mdb_cursor_del(cursor, 0);
+      if (rc != 0) break;
+      newHorizon = std::max(newHorizon, entry);
+      rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+    }
+    mdb_cursor_close(cursor);
+    if (rc != 0 && rc != MDB_NOTFOUND) check(rc, "mdb_cursor_del(log)");
+    if (newHorizon > logHorizon_)
+      metaPut(txn, env_->meta, lmdb::kMetaLogHorizon, encodeBE64(newHorizon));
+    rc = mdb_txn_commit(guard.release());
+    if (rc != 0) {
+      mapLock.unlock();
+      if (lmdb::isMapFull(rc)) throw MdbFailure(rc, "mdb_txn_commit", Phase::kWrite);
+      if (!batchLanded(version)) throw lmdb::translateRejectedCommit(rc, options_.path);
+    }
+    for (const KeyRange* w : logged) conflicts_.add(w->begin, w->end, version);
+    lastSeen_ = version;
+    if (newHorizon > logHorizon_) {
+      logHorizon_ = newHorizon;
+      conflicts_.prune(logHorizon_ + 1);
+    }
+    batches_.fetch_add(1);
+    if (notifyFd_ >= 0) {
+      [[maybe_unused]] ssize_t n = pwrite(notifyFd_, logKey.data(), logKey.size(), 0);
+    }
+  }
+  // else: nothing to write; the guard aborts the transaction.
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingCommit* p = batch[i];
+    const Outcome& out = outcomes[i];
+    switch (out.kind) {
+      case Outcome::kCommitted:
+        p->result = CommitResult{version, out.order};
+        break;
+      case Outcome::kConflict:
+        p->error = std::make_exception_ptr(Error(ErrorCode::not_committed));
+        break;
+      case Outcome::kTooOld:
+        p->error = std::make_exception_ptr(
+            Error(ErrorCode::transaction_too_old, "read version is older than the conflict log"));
+        break;
+      case Outcome::kInvalid:
+        p->error = out.error;
+        break;
+    }
+  }
+  commits_.fetch_add(batch.size());
+  uint64_t size = batch.size(), seen = maxBatch_.load();
+  while (size > seen && !maxBatch_.compare_exchange_weak(seen, size)) {
+  }
+}
+
+namespace {
+
+// Checks the path before LMDB creates files in it. Returns: true if the database must be created.
+bool preparePath(const LmdbEngineOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir(options.path);
+  auto status = fs::status(dir, ec);
+  if (!fs::exists(status)) {
+    if (options.readOnly) {
+      throwError(ErrorCode::file_not_found, "no database at " + options.path);
+    }
+    fs::create_directories(dir, ec);
+    if (ec) throwError(ErrorCode::io_error, "cannot create " + options.path + ": " + ec.message());
+    return true;
+  }
+  if (!fs::is_directory(status)) {
+    throwError(ErrorCode::not_a_database, options.path + " is not a directory");
+  }
+  if (fs::exists(dir / lmdb::kDataFile, ec)) return false;
+  if (options.readOnly) {
+    throwError(ErrorCode::not_a_database,
+               options.path + " holds no " + std::string(lmdb::kDataFile));
+  }
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    auto name = entry.path().filename().string();
+    if (name != lmdb::kLockFile && name != lmdb::kNotifyFile) {
+      throwError(ErrorCode::not_a_database,
+                 options.path + " is a non-empty directory without a strata database");
+    }
+  }
+  return true;
+}
+
+// Opens the sub-databases and checks the metadata; initializes a new database when allowed.
+void openSubDatabases(Env& env, bool readOnly) {
+  for (int attempt = 0;; ++attempt) {
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(env.env, nullptr, readOnly ? MDB_RDONLY : 0, &txn);
+    if (attempt < 8 && lmdb::isMapResized(rc)) {
+      check(mdb_env_set_mapsize(env.env, 0), "mdb_env_set_mapsize", Phase::kOpen);
+      continue;
+    }
+    check(rc, "mdb_txn_begin", Phase::kOpen);
+    TxnGuard guard(txn);
+    rc = mdb_dbi_open(txn, lmdb::kMetaDb, 0, &env.meta);
+    if (lmdb::isNotFound(rc)) {
+      MDB_dbi main;
+      check(mdb_dbi_open(txn, nullptr, 0, &main), "mdb_dbi_open(main)", Phase::kOpen);
+      MDB_stat st;
+      check(mdb_stat(txn, main, &st), "mdb_stat", Phase::kOpen);
+      if (st.ms_entries != 0 || readOnly) {
+        throwError(ErrorCode::not_a_database, "LMDB environment without strata metadata");
+      }
+      check(mdb_dbi_open(txn, lmdb::kMetaDb, MDB_CREATE, &env.meta), "mdb_dbi_open", Phase::kOpen);
+      metaPut(txn, env.meta, lmdb::kMetaMagic, lmdb::kMagic);
+      metaPut(txn, env.meta, lmdb::kMetaFormat, encodeU32(lmdb::kFormatVersion));
+      metaPut(txn, env.meta, lmdb::kMetaVersion, encodeBE64(nowMicros()));
+      metaPut(txn, env.meta, lmdb::kMetaLogHorizon, encodeBE64(-1));
+    } else {
+      check(rc, "mdb_dbi_open(meta)", Phase::kOpen);
+      auto magic = metaGet(txn, env.meta, lmdb::kMetaMagic, Phase::kOpen);
+      auto format = metaGet(txn, env.meta, lmdb::kMetaFormat, Phase::kOpen);
+      if (!magic || *magic != lmdb::kMagic || !format || format->size() != 4) {
+        throwError(ErrorCode::not_a_database, "LMDB environment without strata metadata");
+      }
+      if (decodeU32(*format) > lmdb::kFormatVersion) {
+        throwError(ErrorCode::unsupported_format_version,
+                   "format " + std::to_string(decodeU32(*format)) + ", this build reads up to " +
+                       std::to_string(lmdb::kFormatVersion));
+      }
+    }
+    unsigned create = readOnly ? 0 : MDB_CREATE;
+    rc = mdb_dbi_open(txn, lmdb::kDataDb, create, &env.data);
+    if (lmdb::isNotFound(rc)) throwError(ErrorCode::not_a_database, "missing data sub-database");
+    check(rc, "mdb_dbi_open(data)", Phase::kOpen);
+    rc = mdb_dbi_open(txn, lmdb::kLogDb, create, &env.log);
+    if (lmdb::isNotFound(rc)) throwError(ErrorCode::not_a_database, "missing log sub-database");
+    check(rc, "mdb_dbi_open(log)", Phase::kOpen);
+    check(mdb_txn_commit(guard.release()), "mdb_txn_commit", Phase::kOpen);
+    return;
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<Engine> makeLmdbEngine(const LmdbEngineOptions& options) {
+  preparePath(options);
+  auto env = std::make_shared<Env>();
+  try {
+    check(mdb_env_create(&env->env), "mdb_env_create", Phase::kOpen);
+    check(mdb_env_set_maxdbs(env->env, 8), "mdb_env_set_maxdbs", Phase::kOpen);
+    check(mdb_env_set_maxreaders(env->env, kMaxReaders), "mdb_env_set_maxreaders", Phase::kOpen);
+    check(mdb_env_set_mapsize(env->env, std::max<size_t>(options.initialMapSize, 1 << 16)),
+          "mdb_env_set_mapsize", Phase::kOpen);
+    unsigned flags = MDB_NOTLS;
+    if (options.readOnly) flags |= MDB_RDONLY;
+    if (options.noSync) flags |= MDB_NOSYNC;
+    if (options.noMetaSync) flags |= MDB_NOMETASYNC;
+    int rc = mdb_env_open(env->env, options.path.c_str(), flags, 0644);
+    if (rc != 0) {
+      mdb_env_close(env->env);
+      env->env = nullptr;
+      check(rc, "mdb_env_open", Phase::kOpen);
+    }
+    int dead = 0;
+    mdb_reader_check(env->env, &dead);
+    openSubDatabases(*env, options.readOnly);
+  } catch (const MdbFailure& f) {
+    throw lmdb::translate(f);
+  }
+  int notifyFd = -1;
+  if (!options.readOnly) {
+    std::string notifyPath = options.path + "/" + std::string(lmdb::kNotifyFile);
+    notifyFd = open(notifyPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (notifyFd < 0) {
+      throwError(ErrorCode::io_error, "cannot open " + notifyPath + ": " + std::strerror(errno));
+    }
+  }
+  return std::make_shared<LmdbEngine>(std::move(env), options, notifyFd);
+}
+
+LmdbEngineStats lmdbEngineStats(Engine& engine) {
+  if (auto* lmdb = dynamic_cast<LmdbEngine*>(&engine)) return lmdb->stats();
+  return {};
+}
+
+}  // namespace strata::kv

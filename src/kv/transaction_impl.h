@@ -1,0 +1,115 @@
+// TransactionImpl: the engine-independent transaction logic behind strata::Transaction —
+// read-your-writes over a WriteMap, key selector resolution against the merged view, read and
+// write conflict ranges, limits, the 5-second rule, timeouts, versionstamps, watches and the
+// onError retry state. Engines only see ReadViews and a finished CommitRequest.
+//
+// Thread safety: used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kv/database_shared.h"
+#include "kv/engine.h"
+#include "kv/write_map.h"
+#include "strata/kv/transaction.h"
+
+namespace strata::kv {
+
+class TransactionImpl {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit TransactionImpl(std::shared_ptr<DatabaseShared> db);
+  ~TransactionImpl();
+
+  std::optional<std::string> get(std::string_view key, Snapshot snapshot);
+  std::string getKey(const KeySelector& selector, Snapshot snapshot);
+  RangeBatch getRangeBatch(const KeySelector& begin, const KeySelector& end,
+                           const RangeOptions& options, int iteration);
+  int64_t getReadVersion();
+  void setReadVersion(int64_t version);
+
+  void set(std::string_view key, std::string_view value);
+  void clear(std::string_view key);
+  void clearRange(std::string_view begin, std::string_view end);
+  void atomicOp(MutationType type, std::string_view key, std::string_view param);
+  void addReadConflictRange(std::string_view begin, std::string_view end);
+  void addWriteConflictRange(std::string_view begin, std::string_view end);
+
+  void commit();
+  int64_t getCommittedVersion() const;
+  Future<CommitStamp> getVersionstamp();
+  int64_t getApproximateSize() const { return size_; }
+  Watch watch(std::string_view key);
+
+  void onError(const Error& error);
+  void reset();
+  void cancel();
+
+  void setOption(TransactionOption option, int64_t value);
+  TransactionOptions& options() { return options_; }
+
+ private:
+  struct WatchSlot;
+  struct ScanResult {
+    std::vector<KeyValue> rows;
+    bool more = false;
+  };
+
+  void checkUsable();
+  ReadView& view();
+  [[nodiscard]] std::string maxReadableKey() const;
+  [[nodiscard]] bool ryw(Snapshot snapshot) const;
+  void checkWriteKey(std::string_view key);
+  void checkReadable(std::string_view begin, std::string_view end) const;
+  void addReadConflict(std::string_view begin, std::string_view end);
+  void addWriteConflict(std::string_view begin, std::string_view end);
+  void addMutation(MutationType type, std::string_view key, std::string_view param);
+  void triggerOwnWatches(std::string_view key);
+  std::optional<std::string> mergedValue(std::string_view key, bool ryw);
+
+  ScanResult scan(std::string_view begin, std::string_view end, bool reverse, int limit,
+                  int64_t byteLimit, bool ryw);
+  std::string resolve(const KeySelector& selector, bool ryw, KeyRange* conflict);
+
+  // Drops per-attempt state; `full` also drops retry state and options (reset()).
+  void clearState(bool full, int failCode);
+  void failWatches(int code);
+
+  std::shared_ptr<DatabaseShared> db_;
+  TransactionOptions options_;
+  Clock::time_point startTime_;
+  int64_t retries_ = 0;
+  double backoffSeconds_ = 0.01;
+
+  // Options that last one attempt.
+  bool accessSystemKeys_ = false;
+  bool readSystemKeys_ = false;
+  bool nextWriteNoWriteConflict_ = false;
+  bool readYourWritesDisabled_ = false;
+  bool bypassUnreadable_ = false;
+  int snapshotRywDisables_ = 0;
+
+  std::shared_ptr<ReadView> view_;
+  Clock::time_point readVersionTime_;
+  std::optional<int64_t> requestedReadVersion_;
+  WriteMap writes_;
+  std::vector<Mutation> mutations_;
+  std::vector<KeyRange> readConflicts_;
+  std::vector<KeyRange> writeConflicts_;
+  std::vector<KeyRange> unreadable_;
+  int64_t size_ = 0;
+  int failedCode_ = 0;  // 1025 cancelled, 1031 timed out: every call fails with it
+  bool committed_ = false;
+  int64_t committedVersion_ = -1;
+  std::optional<CommitStamp> committedStamp_;
+  std::vector<Promise<CommitStamp>> stampPromises_;
+  std::vector<std::shared_ptr<WatchSlot>> watches_;  // set in this attempt, armed at commit
+};
+
+}  // namespace strata::kv
