@@ -126,6 +126,16 @@ void TransactionImpl::addReadConflict(std::string_view begin, std::string_view e
   size_ += static_cast<int64_t>(begin.size() + end.size());
 }
 
+void TransactionImpl::addReadConflictSkippingOwnWrites(std::string_view begin,
+                                                       std::string_view end) {
+  std::string from(begin);
+  for (auto& [b, e] : writes_.knownSegments(begin, end)) {
+    addReadConflict(from, b);
+    from = e;
+  }
+  addReadConflict(from, end);
+}
+
 void TransactionImpl::addWriteConflict(std::string_view begin, std::string_view end) {
   if (begin >= end) return;
   writeConflicts_.push_back({std::string(begin), std::string(end)});
@@ -265,7 +275,7 @@ std::string TransactionImpl::getKey(const KeySelector& selector, Snapshot snapsh
   checkUsable();
   KeyRange conflict;
   std::string result = resolve(selector, ryw(snapshot), &conflict);
-  if (snapshot == Snapshot::kNo) addReadConflict(conflict.begin, conflict.end);
+  if (snapshot == Snapshot::kNo) addReadConflictSkippingOwnWrites(conflict.begin, conflict.end);
   return result;
 }
 
@@ -307,7 +317,9 @@ RangeBatch TransactionImpl::getRangeBatch(const KeySelector& begin, const KeySel
   }
   RangeBatch batch;
   if (b >= e) {
-    if (options.snapshot == Snapshot::kNo && !plain) addReadConflict(conflict.begin, conflict.end);
+    if (options.snapshot == Snapshot::kNo && !plain) {
+      addReadConflictSkippingOwnWrites(conflict.begin, conflict.end);
+    }
     return batch;
   }
   checkReadable(b, e);
@@ -327,7 +339,7 @@ RangeBatch TransactionImpl::getRangeBatch(const KeySelector& begin, const KeySel
         conflict.end = keyAfter(r.rows.back().key);
       }
     }
-    addReadConflict(conflict.begin, conflict.end);
+    addReadConflictSkippingOwnWrites(conflict.begin, conflict.end);
   }
   batch.kvs = std::move(r.rows);
   batch.more = r.more;
@@ -433,7 +445,7 @@ void TransactionImpl::addReadConflictRange(std::string_view begin, std::string_v
     throwError(ErrorCode::key_outside_legal_range, "conflict range past the legal key space");
   }
   (void)view();  // a read conflict is only meaningful against a read version
-  addReadConflict(begin, end);
+  addReadConflictSkippingOwnWrites(begin, end);
 }
 
 void TransactionImpl::addWriteConflictRange(std::string_view begin, std::string_view end) {

@@ -68,6 +68,8 @@ class TransactionImpl {
   void checkWriteKey(std::string_view key);
   void checkReadable(std::string_view begin, std::string_view end) const;
   void addReadConflict(std::string_view begin, std::string_view end);
+  // addReadConflict for the parts of [begin, end) the write map does not determine.
+  void addReadConflictSkippingOwnWrites(std::string_view begin, std::string_view end);
   void addWriteConflict(std::string_view begin, std::string_view end);
   void addMutation(MutationType type, std::string_view key, std::string_view param);
   void triggerOwnWatches(std::string_view key);

@@ -71,6 +71,43 @@ void WriteMap::atomicOp(MutationType type, std::string_view key, std::string_vie
   }
 }
 
+std::vector<std::pair<std::string, std::string>> WriteMap::knownSegments(
+    std::string_view begin, std::string_view end) const {
+  std::vector<std::pair<std::string, std::string>> segments;
+  if (begin >= end) return segments;
+  auto add = [&](std::string b, std::string e) {
+    if (b < begin) b = std::string(begin);
+    if (e > end) e = std::string(end);
+    if (b >= e) return;
+    if (!segments.empty() && b <= segments.back().second) {
+      if (e > segments.back().second) segments.back().second = std::move(e);
+    } else {
+      segments.emplace_back(std::move(b), std::move(e));
+    }
+  };
+  auto range = clearedRanges_.upper_bound(begin);
+  if (range != clearedRanges_.begin()) --range;
+  auto point = points_.lower_bound(begin);
+  // Merge cleared ranges and known points in key order.
+  while (true) {
+    while (range != clearedRanges_.end() && std::string_view(range->second) <= begin) ++range;
+    while (point != points_.end() && point->second.dependent) ++point;
+    const bool haveRange = range != clearedRanges_.end() && std::string_view(range->first) < end;
+    const bool havePoint = point != points_.end() && std::string_view(point->first) < end;
+    if (!haveRange && !havePoint) break;
+    if (haveRange && (!havePoint || range->first <= point->first)) {
+      add(range->first, range->second);
+      ++range;
+    } else {
+      std::string after = point->first;
+      after.push_back('\0');
+      add(point->first, std::move(after));
+      ++point;
+    }
+  }
+  return segments;
+}
+
 const WriteMap::Entry* WriteMap::find(std::string_view key) const {
   auto it = points_.find(key);
   return it == points_.end() ? nullptr : &it->second;

@@ -48,6 +48,11 @@ class WriteMap {
   [[nodiscard]] bool isCleared(std::string_view key) const;
   [[nodiscard]] State state(std::string_view key) const;
 
+  // The parts of [begin, end) whose contents this map fully determines (cleared ranges, and keys
+  // set or cleared), merged and in key order. A read of them does not depend on the database.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> knownSegments(
+      std::string_view begin, std::string_view end) const;
+
   // The point entries with begin <= key < end, in key order.
   using PointMap = std::map<std::string, Entry, std::less<>>;
   [[nodiscard]] PointMap::const_iterator lowerBound(std::string_view key) const {

@@ -177,6 +177,7 @@ BulkImportReport runBulkImport(Database& db, const ImportSource& source, const I
     report.alreadyComplete = true;
     report.complete = true;
     report.totals = job.resumed;
+    report.resumed = job.resumed;
     return report;
   }
   if (options.onProgress) options.onProgress(job.resumed);
@@ -237,7 +238,7 @@ BulkImportReport runBulkImport(Database& db, const ImportSource& source, const I
       record = ImportRecord{};
     }
     if (running && !cancelled) emit();
-    queue.close(/*discard=*/false);
+    queue.close(/*discard=*/cancelled);
   } catch (...) {
     fail(std::current_exception());
   }
@@ -245,6 +246,7 @@ BulkImportReport runBulkImport(Database& db, const ImportSource& source, const I
   if (firstError) std::rethrow_exception(firstError);
 
   report.totals = writers.progress();
+  report.resumed = job.resumed;
   if (!cancelled) {
     const Subspace& p = options.progress;
     db.run([&](Transaction& tr) {

@@ -244,14 +244,32 @@ TEST(LmdbEngineTest, AReadVersionWhoseConflictHistoryWasPrunedIsTooOld) {
   EXPECT_NO_THROW((void)engine->commit(setRequest({{"c", "1"}}, fresh, {"zz"})));
 }
 
-TEST(LmdbEngineTest, ReadAtServesTheNewestVersionOnly) {
+TEST(LmdbEngineTest, ReadAtServesRecentlyReadVersionsAndRefusesOthers) {
   TempDir dir;
   auto engine = openAt(dir.path());
   int64_t v1 = engine->commit(setRequest({{"a", "1"}})).version;
   EXPECT_EQ(engine->readAt(v1)->get("a"), "1");
   EXPECT_EQ(errorCodeOf([&] { (void)engine->readAt(v1 + 1); }),
             static_cast<int>(ErrorCode::future_version));
+  int64_t v2 = engine->commit(setRequest({{"a", "2"}})).version;
+  // v1 was read before, so its snapshot is kept for the transaction lifetime.
+  EXPECT_EQ(engine->readAt(v1)->get("a"), "1");
+  EXPECT_EQ(engine->readAt(v2)->get("a"), "2");
+  // A version no snapshot of this process ever had.
+  EXPECT_EQ(errorCodeOf([&] { (void)engine->readAt(v1 - 1); }),
+            static_cast<int>(ErrorCode::transaction_too_old));
+}
+
+TEST(LmdbEngineTest, KeptSnapshotsExpireAfterTheTransactionLifetime) {
+  TempDir dir;
+  LmdbEngineOptions options;
+  options.path = dir.path();
+  options.maxTransactionLifetime = std::chrono::milliseconds(20);
+  auto engine = makeLmdbEngine(options);
+  int64_t v1 = engine->commit(setRequest({{"a", "1"}})).version;
+  (void)engine->beginRead();
   (void)engine->commit(setRequest({{"a", "2"}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
   EXPECT_EQ(errorCodeOf([&] { (void)engine->readAt(v1); }),
             static_cast<int>(ErrorCode::transaction_too_old));
 }

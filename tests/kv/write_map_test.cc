@@ -78,3 +78,25 @@ TEST(WriteMapTest, AtomicOpAfterSetOrClearIsComputedLocally) {
 
 }  // namespace
 }  // namespace strata::kv
+
+namespace strata::kv {
+namespace {
+
+TEST(WriteMapTest, KnownSegmentsMergeClearedRangesAndKnownPointsButNotDependentOnes) {
+  WriteMap m;
+  m.clearRange("b", "d");
+  m.set("d", "x");  // adjacent to the cleared range: merged with it
+  m.set("f", "y");
+  m.atomicOp(MutationType::kAdd, "g", std::string(8, '\1'));  // dependent: not known
+  auto segments = m.knownSegments("a", "z");
+  ASSERT_EQ(segments.size(), 2u);
+  EXPECT_EQ(segments[0], (std::pair<std::string, std::string>{"b", std::string("d\0", 2)}));
+  EXPECT_EQ(segments[1], (std::pair<std::string, std::string>{"f", std::string("f\0", 2)}));
+  auto clipped = m.knownSegments("c", "e");
+  ASSERT_EQ(clipped.size(), 1u);
+  EXPECT_EQ(clipped[0], (std::pair<std::string, std::string>{"c", std::string("d\0", 2)}));
+  EXPECT_TRUE(m.knownSegments("h", "z").empty());
+}
+
+}  // namespace
+}  // namespace strata::kv

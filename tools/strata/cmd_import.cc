@@ -86,7 +86,7 @@ void printReport(Context& context, const layers::BulkImportReport& r, std::strin
                groupThousands(t.records), what, static_cast<double>(t.bytes) / (1 << 20));
     return;
   }
-  double rate = r.seconds > 0 ? static_cast<double>(t.records) / r.seconds : 0;
+  double rate = r.seconds > 0 ? static_cast<double>(t.records - r.resumed.records) / r.seconds : 0;
   fmt::print(
       "{} {} {} ({:.1f} MiB) in {:.2f} s: {} {}/s; {} batches written, {} skipped (done by an "
       "earlier run), {} retried transactions\n",
@@ -146,7 +146,9 @@ void importKv(Context& context, const std::string& path, const std::string& pref
   layers::BulkImportReport report = layers::runBulkImport(
       db, source, [](Transaction& tr, const layers::ImportRecord& r) { tr.set(r.key, r.value); },
       options);
-  bar.update(report.totals.records, report.complete ? report.totals.records : -1);
+  if (!report.alreadyComplete) {
+    bar.update(report.totals.records, report.complete ? report.totals.records : -1);
+  }
   bar.finish();
   printReport(context, report, "rows");
 }

@@ -70,7 +70,7 @@ void ProgressBar::finish() {
   std::lock_guard lock(mu_);
   if (finished_) return;
   finished_ = true;
-  if (enabled_) draw(true);
+  if (enabled_ && firstDone_ >= 0) draw(true);
 }
 
 void ProgressBar::draw(bool final) {

@@ -29,7 +29,7 @@ class ProgressBar {
   // enough time has passed. Rates and the ETA count from the first update (so work resumed from
   // an earlier run does not inflate them).
   void update(int64_t done, int64_t total = -1);
-  // Draws the final state and ends the line. Idempotent.
+  // Draws the final state and ends the line (nothing if update() was never called). Idempotent.
   void finish();
 
   // True when stderr is a terminal.

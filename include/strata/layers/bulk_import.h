@@ -56,6 +56,8 @@ struct BulkImportProgress {
 
 struct BulkImportReport {
   BulkImportProgress totals;
+  // The part of `totals` an earlier run had committed (totals - resumed = this run's work).
+  BulkImportProgress resumed;
   // The job was already complete: nothing was read or written.
   bool alreadyComplete = false;
   // False when stopped by `cancel`: the job is left resumable.
@@ -78,8 +80,8 @@ struct BulkImportOptions {
   std::string fingerprint;
   // Called after each committed batch (and once at the start with the resumed totals).
   std::function<void(const BulkImportProgress&)> onProgress;
-  // When it becomes true, the producer stops, in-flight batches finish, and runBulkImport
-  // returns a report with complete = false.
+  // When it becomes true, the producer stops, queued batches are dropped, the batches being
+  // written finish, and runBulkImport returns a report with complete = false.
   const std::atomic<bool>* cancel = nullptr;
 };
 

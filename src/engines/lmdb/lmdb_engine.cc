@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,7 @@ using lmdb::Phase;
 constexpr unsigned kMaxReaders = 1024;
 constexpr size_t kReadTxnPool = 64;
 constexpr size_t kMaxBatch = 1024;
+constexpr size_t kRecentSnapshots = 32;
 
 MDB_val toVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view fromVal(const MDB_val& v) {
@@ -193,26 +195,41 @@ struct Env {
   }
 };
 
-class LmdbReadView final : public ReadView {
- public:
-  LmdbReadView(std::shared_ptr<Env> env, MDB_txn* txn) : env_(std::move(env)), txn_(txn) {
+// One LMDB read transaction and the version it sees. Shared by every view at that version that
+// readAt() hands out, so each use holds `mu` (LMDB allows one thread per transaction at a time).
+struct Snapshot {
+  Snapshot(std::shared_ptr<Env> e, MDB_txn* t) : env(std::move(e)), txn(t) {
     try {
-      std::shared_lock lock(env_->mapMu);
-      auto v = metaGet(txn_, env_->meta, lmdb::kMetaVersion);
-      version_ = v ? decodeBE64(*v) : 0;
+      std::shared_lock lock(env->mapMu);
+      auto v = metaGet(txn, env->meta, lmdb::kMetaVersion);
+      version = v ? decodeBE64(*v) : 0;
     } catch (const MdbFailure& f) {
-      env_->endRead(txn_);
+      env->endRead(txn);
       throw lmdb::translate(f);
     }
   }
-  ~LmdbReadView() override { env_->endRead(txn_); }
+  ~Snapshot() { env->endRead(txn); }
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
 
-  [[nodiscard]] int64_t version() const override { return version_; }
+  std::shared_ptr<Env> env;
+  MDB_txn* txn;
+  int64_t version = 0;
+  std::mutex mu;
+  std::chrono::steady_clock::time_point opened = std::chrono::steady_clock::now();
+};
+
+class LmdbReadView final : public ReadView {
+ public:
+  explicit LmdbReadView(std::shared_ptr<Snapshot> snapshot) : snap_(std::move(snapshot)) {}
+
+  [[nodiscard]] int64_t version() const override { return snap_->version; }
 
   std::optional<std::string> get(std::string_view key) override {
     try {
-      std::shared_lock lock(env_->mapMu);
-      return lmdb::dataGet(txn_, env_->data, key);
+      std::lock_guard use(snap_->mu);
+      std::shared_lock lock(snap_->env->mapMu);
+      return lmdb::dataGet(snap_->txn, snap_->env->data, key);
     } catch (const MdbFailure& f) {
       throw lmdb::translate(f);
     }
@@ -221,17 +238,16 @@ class LmdbReadView final : public ReadView {
   RangeChunk getRange(std::string_view begin, std::string_view end, int limit,
                       bool reverse) override {
     try {
-      std::shared_lock lock(env_->mapMu);
-      return lmdb::dataRange(txn_, env_->data, begin, end, limit, reverse);
+      std::lock_guard use(snap_->mu);
+      std::shared_lock lock(snap_->env->mapMu);
+      return lmdb::dataRange(snap_->txn, snap_->env->data, begin, end, limit, reverse);
     } catch (const MdbFailure& f) {
       throw lmdb::translate(f);
     }
   }
 
  private:
-  std::shared_ptr<Env> env_;
-  MDB_txn* txn_;
-  int64_t version_ = 0;
+  std::shared_ptr<Snapshot> snap_;
 };
 
 struct PendingCommit {
@@ -259,30 +275,46 @@ struct Outcome {
 class LmdbEngine final : public Engine {
  public:
   LmdbEngine(std::shared_ptr<Env> env, LmdbEngineOptions options, int notifyFd)
-      : env_(std::move(env)), options_(std::move(options)), notifyFd_(notifyFd) {}
+      : env_(std::move(env)), options_(std::move(options)), notifyFd_(notifyFd) {
+    janitor_ = std::thread([this] { expireLoop(); });
+  }
 
   ~LmdbEngine() override {
+    {
+      std::lock_guard lock(recentMu_);
+      stopping_ = true;
+    }
+    recentCv_.notify_all();
+    janitor_.join();
     watcher_.reset();
     if (notifyFd_ >= 0) close(notifyFd_);
   }
 
   std::shared_ptr<ReadView> beginRead() override {
-    MDB_txn* txn = env_->beginRead();
-    return std::make_shared<LmdbReadView>(env_, txn);
+    auto snapshot = openSnapshot();
+    remember(snapshot);
+    return std::make_shared<LmdbReadView>(std::move(snapshot));
   }
 
+  // Serves the newest version, or an older one while a snapshot of it is still kept (remember()).
   std::shared_ptr<ReadView> readAt(int64_t version) override {
-    auto view = beginRead();
-    if (version > view->version()) {
+    auto newest = openSnapshot();
+    if (version > newest->version) {
       throwError(ErrorCode::future_version,
-                 "newest committed version is " + std::to_string(view->version()));
+                 "newest committed version is " + std::to_string(newest->version));
     }
-    if (version < view->version()) {
-      throwError(ErrorCode::transaction_too_old,
-                 "the embedded engine serves only the newest version (" +
-                     std::to_string(view->version()) + ")");
+    if (version == newest->version) {
+      remember(newest);
+      return std::make_shared<LmdbReadView>(std::move(newest));
     }
-    return view;
+    newest.reset();
+    std::lock_guard lock(recentMu_);
+    expireRecent();
+    for (const auto& snapshot : recent_) {
+      if (snapshot->version == version) return std::make_shared<LmdbReadView>(snapshot);
+    }
+    throwError(ErrorCode::transaction_too_old,
+               "version " + std::to_string(version) + " is no longer kept by this process");
   }
 
   CommitResult commit(CommitRequest request) override {
@@ -345,6 +377,39 @@ class LmdbEngine final : public Engine {
   void replayLog(MDB_txn* txn);
   void applyMutations(MDB_txn* txn, const CommitRequest& request, const CommitStamp& stamp);
   void growMap();
+  std::shared_ptr<Snapshot> openSnapshot() {
+    return std::make_shared<Snapshot>(env_, env_->beginRead());
+  }
+  // Keeps `snapshot` for later readAt() calls: the newest kRecentSnapshots versions, each for
+  // at most maxTransactionLifetime.
+  void remember(const std::shared_ptr<Snapshot>& snapshot) {
+    std::lock_guard lock(recentMu_);
+    if (recent_.empty() || recent_.back()->version < snapshot->version) {
+      recent_.push_back(snapshot);
+      if (recent_.size() == 1) recentCv_.notify_all();
+    }
+    expireRecent();
+  }
+  // Drops kept snapshots once they are too old even when nothing else happens, so an idle
+  // process does not pin old pages (and grow data.mdb) for longer than the lifetime.
+  void expireLoop() {
+    std::unique_lock lock(recentMu_);
+    while (!stopping_) {
+      if (recent_.empty()) {
+        recentCv_.wait(lock);
+      } else {
+        recentCv_.wait_until(lock, recent_.front()->opened + options_.maxTransactionLifetime);
+      }
+      expireRecent();
+    }
+  }
+  void expireRecent() {
+    auto cutoff = std::chrono::steady_clock::now() - options_.maxTransactionLifetime;
+    while (!recent_.empty() &&
+           (recent_.size() > kRecentSnapshots || recent_.front()->opened < cutoff)) {
+      recent_.pop_front();
+    }
+  }
   // After a failed mdb_txn_commit: whether the batch at `version` is durable after all.
   // Throws: commit_unknown_result (1021) when that cannot be found out.
   bool batchLanded(int64_t version);
@@ -363,6 +428,12 @@ class LmdbEngine final : public Engine {
   int64_t logHorizon_ = -1;
 
   std::atomic<uint64_t> batches_{0}, commits_{0}, maxBatch_{0}, mapGrowths_{0}, replays_{0};
+
+  std::mutex recentMu_;
+  std::deque<std::shared_ptr<Snapshot>> recent_;  // guarded by recentMu_; ascending versions
+  std::condition_variable recentCv_;
+  bool stopping_ = false;  // guarded by recentMu_
+  std::thread janitor_;
 
   std::mutex watcherMu_;
   std::unique_ptr<lmdb::Watcher> watcher_;

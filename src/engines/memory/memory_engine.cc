@@ -159,6 +159,7 @@ class Store : public std::enable_shared_from_this<Store> {
     RangeChunk out;
     if (begin >= end) return out;
     const auto max = static_cast<size_t>(limit);
+    out.kvs.reserve(std::min<size_t>(max, 128));
     std::shared_lock lock(dataMu_);
     checkReadable(version);
     // Returns false to stop the scan.
