@@ -279,36 +279,47 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       const std::string& name = run.run_name.function_name;  // "<workload>/<impl>"
       auto slash = name.find('/');
       Cell& cell = rates_[{name.substr(0, slash), static_cast<int>(run.threads)}];
-      double& rate = name.substr(slash + 1) == "strata" ? cell.strata : cell.map;
-      bool& fromMedian = name.substr(slash + 1) == "strata" ? cell.strataMedian : cell.mapMedian;
-      if (median || !fromMedian) rate = it->second.value;
-      fromMedian = fromMedian || median;
+      Side& side = name.substr(slash + 1) == "strata" ? cell.strata : cell.map;
+      if (median || !side.fromMedian) {
+        side.rate = it->second.value;
+        side.perCpuSecond = run.cpu_accumulated_time > 0
+                                ? static_cast<double>(run.iterations) / run.cpu_accumulated_time
+                                : 0;
+      }
+      side.fromMedian = side.fromMedian || median;
     }
   }
 
   void printSummary() const {
-    std::printf("\nsummary: strata transactions/s on memory: vs std::map + std::mutex ops/s\n");
-    std::printf("%-12s %7s %14s %14s %12s\n", "workload", "threads", "strata/s", "map/s",
-                "strata/map");
+    std::printf(
+        "\nsummary: strata transactions/s on memory: vs std::map + std::mutex operations/s\n"
+        "(wall: per second of wall time, all threads; cpu: per CPU second, less sensitive to a "
+        "busy machine)\n");
+    std::printf("%-12s %7s %12s %12s %10s %12s %12s %10s\n", "workload", "threads", "strata/s",
+                "map/s", "ratio", "strata/cpu-s", "map/cpu-s", "cpu ratio");
     for (const Workload& w : kWorkloads) {
       for (int threads : {1, 2}) {
         auto it = rates_.find({w.name, threads});
         if (it == rates_.end()) continue;
-        double strataRate = it->second.strata;
-        double mapRate = it->second.map;
-        if (strataRate <= 0 || mapRate <= 0) continue;  // one side filtered out or failed
-        std::printf("%-12s %7d %14.0f %14.0f %12.3f\n", w.name, threads, strataRate, mapRate,
-                    strataRate / mapRate);
+        const Cell& c = it->second;
+        if (c.strata.rate <= 0 || c.map.rate <= 0) continue;  // one side filtered out or failed
+        std::printf("%-12s %7d %12.0f %12.0f %10.3f %12.0f %12.0f %10.3f\n", w.name, threads,
+                    c.strata.rate, c.map.rate, c.strata.rate / c.map.rate, c.strata.perCpuSecond,
+                    c.map.perCpuSecond,
+                    c.map.perCpuSecond > 0 ? c.strata.perCpuSecond / c.map.perCpuSecond : 0.0);
       }
     }
   }
 
  private:
+  struct Side {
+    double rate = 0;          // items_per_second: operations per second of wall time
+    double perCpuSecond = 0;  // operations per CPU second (summed over threads)
+    bool fromMedian = false;
+  };
   struct Cell {
-    double strata = 0;
-    double map = 0;
-    bool strataMedian = false;
-    bool mapMedian = false;
+    Side strata;
+    Side map;
   };
   std::map<std::pair<std::string, int>, Cell> rates_;
 };

@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-release}
+# ccache keyed on paths relative to the checkout, so every clone (CI's too) shares one cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 extra=()
 case "$name" in
   release) extra=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;

@@ -53,7 +53,10 @@
 // rewrites with a versionstamp; so a move or remove by any strata process invalidates every
 // cache at once, and a transaction that used a cached entry conflicts with a concurrent change.
 // The official bindings do not write that key: do not cache while they mutate the same tree.
-// In a transaction that has itself mutated the directory, lookups bypass the cache.
+// In a transaction that has itself mutated the directory, lookups bypass the cache. As with
+// FoundationDB's \xff/metadataVersion, a transaction that mutated the directory (cache or not)
+// cannot read the metadata-version key (N.key(), FE by default) afterwards: a range read
+// covering it raises accessed_unreadable (1036).
 //
 // Limits: names are unicode strings of any bytes except that the "a/b/c" form cannot hold '/';
 // paths as deep as the key limit allows (each level adds its name to one key). remove of a big

@@ -10,7 +10,25 @@ Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
+namespace {
+
+void validate(const DatabaseOptions& o) {
+  auto bad = [](const char* what) { throwError(ErrorCode::invalid_option_value, what); };
+  if (o.maxWatches < 0 || o.maxWatches > 1'000'000) bad("maxWatches must be in [0, 1000000]");
+  const TransactionOptions& t = o.transactionDefaults;
+  if (t.sizeLimit < 32 || t.sizeLimit > kMaxTransactionSize) {
+    bad("transaction size limit must be in [32, 10000000]");
+  }
+  if (t.timeout.count() < 0) bad("transaction timeout must be >= 0");
+  if (t.retryLimit < -1) bad("transaction retry limit must be >= -1");
+  if (t.maxRetryDelay.count() < 0) bad("transaction max retry delay must be >= 0");
+  if (o.maxTransactionLifetime.count() <= 0) bad("maxTransactionLifetime must be > 0");
+}
+
+}  // namespace
+
 Database Database::open(std::string_view url, DatabaseOptions options) {
+  validate(options);
   auto shared = std::make_shared<kv::DatabaseShared>();
   shared->engine = kv::openEngine(url, options);
   shared->url = std::string(url);

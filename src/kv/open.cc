@@ -9,6 +9,9 @@
 #ifdef STRATA_HAVE_LMDB
 #include "engines/lmdb/lmdb_engine.h"
 #endif
+#ifdef STRATA_HAVE_ETCD
+#include "engines/etcd/etcd_engine.h"
+#endif
 
 namespace strata::kv {
 namespace {
@@ -126,7 +129,27 @@ std::shared_ptr<Engine> openEngine(std::string_view url, DatabaseOptions& option
     throwError(ErrorCode::invalid_database_name, "this build has no embedded (file:) engine");
 #endif
   }
+#ifdef STRATA_HAVE_ETCD
+  // etcd://HOST:PORT[,HOST:PORT...][/][?prefix=P]
+  rejectUnknown(p, {"lifetime_ms", "prefix"});
+  EtcdEngineOptions eo;
+  std::string_view hosts = p.location;
+  if (hosts.ends_with('/')) hosts.remove_suffix(1);
+  while (!hosts.empty()) {
+    auto comma = hosts.find(',');
+    std::string_view host = hosts.substr(0, comma);
+    hosts = comma == std::string_view::npos ? std::string_view() : hosts.substr(comma + 1);
+    if (host.empty() || host.find('/') != std::string_view::npos) {
+      throwError(ErrorCode::invalid_database_name, "bad etcd endpoint in '" + std::string(url) + "'");
+    }
+    eo.endpoints.emplace_back(host);
+  }
+  if (auto it = p.query.find("prefix"); it != p.query.end()) eo.prefix = it->second;
+  eo.maxTransactionLifetime = options.maxTransactionLifetime;
+  return makeEtcdEngine(eo);
+#else
   throwError(ErrorCode::invalid_database_name, "this build has no etcd engine");
+#endif
 }
 
 }  // namespace strata::kv

@@ -99,6 +99,10 @@ bool TransactionImpl::ryw(Snapshot snapshot) const {
 
 void TransactionImpl::checkWriteKey(std::string_view key) {
   checkUsable();
+  if (key >= std::string_view(kSpecialPrefix)) {
+    throwError(ErrorCode::key_outside_legal_range,
+               "write to the special key space: " + printable(key.substr(0, 40)));
+  }
   if (!accessSystemKeys_ && key >= std::string_view(kSystemPrefix)) {
     throwError(ErrorCode::key_outside_legal_range,
                "write to a system key without access_system_keys: " + printable(key.substr(0, 40)));

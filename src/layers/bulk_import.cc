@@ -216,10 +216,10 @@ BulkImportReport runBulkImport(Database& db, const ImportSource& source, const I
     ImportRecord record;
     auto emit = [&]() -> bool {
       bool keep = true;
+      int64_t nextIndex = batch.index + 1;
       if (!batch.records.empty() && !job.done.contains(batch.index)) {
         keep = queue.push(std::move(batch));
       }
-      int64_t nextIndex = batch.index + 1;
       batch = Batch{};
       batch.index = nextIndex;
       return keep;
@@ -263,6 +263,18 @@ BulkImportReport runBulkImport(Database& db, const ImportSource& source, const I
   return report;
 }
 
+std::optional<BulkImportProgress> completedBulkImport(Database& db, const Subspace& progress,
+                                                      std::string_view fingerprint) {
+  auto job = db.read([&](Transaction& tr) { return tr.get(progress.pack(Tuple{kTagJob})); });
+  if (!job) return std::nullopt;
+  Tuple t = Tuple::unpack(*job);
+  if (t.getString(0) != "complete" || t.getBytes(2) != fingerprint) return std::nullopt;
+  BulkImportProgress totals;
+  totals.records = t.getInt(3);
+  totals.bytes = t.getInt(4);
+  return totals;
+}
+
 void clearBulkImportProgress(Database& db, const Subspace& progress) {
   db.run([&](Transaction& tr) {
     KeyRange all = progress.range();
@@ -272,15 +284,16 @@ void clearBulkImportProgress(Database& db, const Subspace& progress) {
 
 // ---- CSV --------------------------------------------------------------------------------------
 
+// The stream buffer directly: istream::get/peek build a sentry per character.
 int CsvReader::get() {
-  int c = in_.get();
+  int c = in_.rdbuf()->sbumpc();
   if (c == std::char_traits<char>::eof()) return c;
   ++bytes_;
   if (c == '\n') ++line_;
   return c;
 }
 
-int CsvReader::peek() { return in_.peek(); }
+int CsvReader::peek() { return in_.rdbuf()->sgetc(); }
 
 bool CsvReader::next(std::vector<CsvField>& fields) {
   constexpr int kEof = std::char_traits<char>::eof();

@@ -2,7 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <string>
 
 #include "cli/run_cli.h"
 
@@ -12,10 +14,23 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// True when the tour's last line says every step passed (the step count grows with the layers;
+// the kv steps alone are 9).
+bool everyStepPassed(const std::string& out) {
+  auto at = out.rfind("tour: ");
+  if (at == std::string::npos) return false;
+  int passed = 0;
+  int total = 0;
+  if (std::sscanf(out.c_str() + at, "tour: %d of %d steps passed", &passed, &total) != 2) {
+    return false;
+  }
+  return passed == total && total >= 9;
+}
+
 TEST(TourCommandTest, EveryStepPassesOnAMemoryDatabase) {
   CliResult r = runCli({"--db", "memory:", "tour"});
   EXPECT_EQ(r.exitCode, 0) << r;
-  EXPECT_THAT(r.out, HasSubstr("tour: 9 of 9 steps passed"));
+  EXPECT_TRUE(everyStepPassed(r.out)) << r;
   EXPECT_THAT(r.out, Not(HasSubstr("FAILED")));
   EXPECT_THAT(r.out, HasSubstr("not_committed (1020)"));
   EXPECT_THAT(r.out, HasSubstr("the watch fired: true"));
@@ -26,7 +41,7 @@ TEST(TourCommandTest, EveryStepPassesOnAFileDatabase) {
   std::string url = "file:" + (dir.path() / "db").string();
   CliResult r = runCli({"--db", url, "tour"});
   EXPECT_EQ(r.exitCode, 0) << r;
-  EXPECT_THAT(r.out, HasSubstr("tour: 9 of 9 steps passed"));
+  EXPECT_TRUE(everyStepPassed(r.out)) << r;
 }
 
 TEST(TourCommandTest, TheTourLeavesNoKeysBehindOnAGivenDatabase) {

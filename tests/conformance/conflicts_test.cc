@@ -107,6 +107,20 @@ TEST_P(ConflictsTest, AReverseLimitedRangeReadConflictsOnlyDownToTheLastKeyItRet
   EXPECT_FALSE(probe(reader, "k1"));
 }
 
+TEST_P(ConflictsTest, AByteLimitedBatchConflictsOnlyUpToTheLastKeyItReturned) {
+  auto reader = [](Transaction& tr) {
+    auto batch = tr.getRangeBatch(KeySelector::firstGreaterOrEqual("k"),
+                                  KeySelector::firstGreaterOrEqual("l"),
+                                  {.targetBytes = 1, .mode = StreamingMode::kSerial});
+    ASSERT_TRUE(batch.more);  // cut short by bytes: k5, at least, was not returned
+    ASSERT_FALSE(batch.kvs.empty());
+    ASSERT_EQ(batch.kvs[0].key, "k0");
+  };
+  EXPECT_TRUE(probe(reader, "k0"));
+  EXPECT_FALSE(probe(reader, "k5"));
+  EXPECT_FALSE(probe(reader, "k5\x00"s));
+}
+
 TEST_P(ConflictsTest, AnIteratedRangeConflictsOverWhatItRead) {
   putAll({{"k0", ""}, {"k1", ""}, {"k2", ""}});
   EXPECT_TRUE(conflicts(

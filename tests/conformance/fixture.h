@@ -2,10 +2,11 @@
 // engine kind (engineKinds()) against a FRESH, empty database, so every engine must pass the same
 // tests unchanged; the suite is the executable form of docs/reference fdb-api.md sections 1-6.
 //
-//   "memory"  Database::open("memory:")                 each unnamed open is a new empty store
-//   "file"    Database::open("file:<fresh temp dir>")   the embedded LMDB engine
-//   (STRATA_HAVE_LMDB);
-//                                                        the directory is removed in TearDown
+//   memory  "memory:"                       each unnamed open is a new empty store
+//   file    "file:<fresh temp dir>/dbN"     the embedded LMDB engine (built with STRATA_HAVE_LMDB);
+//                                           the temp directory is removed in TearDown
+//   etcd    "etcd://<endpoints>/?prefix=P"  only when STRATA_TEST_ETCD=h:p[,h:p] is set; P is
+//                                           fresh per open and its keys are cleared afterwards
 //
 // A test that needs other DatabaseOptions (a short maxTransactionLifetime for the 5-second rule,
 // a small maxWatches) calls reopen(options) or open(options). Failures print the engine URL.
@@ -16,12 +17,17 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -43,6 +49,9 @@ inline std::vector<std::string> engineKinds() {
 #ifdef STRATA_HAVE_LMDB
   kinds.push_back("file");
 #endif
+  if (const char* etcd = std::getenv("STRATA_TEST_ETCD"); etcd != nullptr && *etcd != '\0') {
+    kinds.push_back("etcd");
+  }
   return kinds;
 }
 
@@ -118,15 +127,19 @@ class ConformanceTest : public ::testing::TestWithParam<std::string> {
           (std::filesystem::temp_directory_path() / "strata-conformance-XXXXXX").string();
       ASSERT_NE(mkdtemp(pattern.data()), nullptr) << "mkdtemp failed";
       root_ = pattern;
+    } else if (kind() == "etcd") {
+      root_ = "strata-conformance-" + std::to_string(std::random_device{}()) + "-" +
+              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     }
     trace_.emplace(__FILE__, __LINE__, "engine URL: " + nextUrl() + " (a fresh database per open)");
     db_.emplace(open());
   }
 
   void TearDown() override {
+    if (kind() == "etcd") clearEtcd();  // remote data outlives the handle
     db_.reset();
     trace_.reset();
-    if (!root_.empty()) {
+    if (kind() == "file" && !root_.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(root_, ec);
     }
@@ -144,6 +157,7 @@ class ConformanceTest : public ::testing::TestWithParam<std::string> {
 
   // Replaces db() with a fresh, empty database opened with `options`.
   void reopen(const DatabaseOptions& options) {
+    if (kind() == "etcd") clearEtcd();
     db_.reset();
     db_.emplace(open(options));
   }
@@ -196,10 +210,26 @@ class ConformanceTest : public ::testing::TestWithParam<std::string> {
   std::string nextUrl() const {
     if (kind() == "memory") return "memory:";
     if (kind() == "file") return "file:" + root_ + "/db" + std::to_string(opens_);
+    if (kind() == "etcd") {
+      return "etcd://" + std::string(std::getenv("STRATA_TEST_ETCD")) + "/?prefix=" + root_ + "-" +
+             std::to_string(opens_) + "/";
+    }
     return kind();
   }
 
-  std::string root_;  // "file": the per-test temp directory holding every database opened
+  // Clears what the test wrote through db() (databases from open() must clear their own), through
+  // a handle with default options (db() may have a tiny timeout or size limit).
+  void clearEtcd() {
+    if (!db_) return;
+    try {
+      Database::open(db_->url()).run([](Transaction& tr) { tr.clearRange("", "\xff"); });
+    } catch (const Error& e) {
+      ADD_FAILURE() << "could not clear the test's etcd prefix: " << e.what();
+    }
+  }
+
+  // "file": the per-test temp directory holding every database opened; "etcd": the key prefix.
+  std::string root_;
   int opens_ = 0;
   std::optional<::testing::ScopedTrace> trace_;
   std::optional<Database> db_;

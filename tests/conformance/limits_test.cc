@@ -157,6 +157,51 @@ TEST_P(LimitsTest, KeysAtOrPastFfAreOutsideTheLegalRangeForGets) {
   EXPECT_NO_THROW((void)tr.getKey(KeySelector::firstGreaterOrEqual("\xff")));
 }
 
+TEST_P(LimitsTest, SystemKeysNeedTheSystemKeyOptions) {
+  Transaction w = tx();
+  w.setOption(TransactionOption::kAccessSystemKeys);
+  w.set("\xff/conformance", "sys");
+  EXPECT_ERROR_CODE(2004, w.set("\xff\xff/special", "v"));
+  w.commit();
+
+  Transaction r = tx();
+  r.setOption(TransactionOption::kReadSystemKeys);
+  EXPECT_EQ(r.get("\xff/conformance"), "sys");
+  EXPECT_EQ(keysOf(r.getRangeAll("\xff/",
+                                 "\xff"
+                                 "0")),
+            (std::vector<std::string>{"\xff/conformance"}));
+  EXPECT_ERROR_CODE(2004, r.set("\xff/other", "v")) << "reading system keys does not allow writes";
+
+  Transaction plain = tx();
+  EXPECT_ERROR_CODE(2004, (void)plain.get("\xff/conformance"));
+  EXPECT_TRUE(plain.getRangeAll("", "\xff").empty());
+}
+
+TEST_P(LimitsTest, SystemKeysMayBeUpToThirtyThousandBytes) {
+  Transaction tr = tx();
+  tr.setOption(TransactionOption::kAccessSystemKeys);
+  std::string key = "\xff" + std::string(kMaxSystemKeySize - 1, 's');
+  EXPECT_NO_THROW(tr.set(key, "v"));
+  EXPECT_ERROR_CODE(2102, tr.set(key + "s", "v"));
+  tr.commit();
+  Transaction r = tx();
+  r.setOption(TransactionOption::kReadSystemKeys);
+  EXPECT_EQ(r.get(key), "v");
+}
+
+TEST_P(LimitsTest, InvalidDatabaseOptionsAreRejected) {
+  DatabaseOptions watches;
+  watches.maxWatches = 1'000'001;
+  EXPECT_ERROR_CODE(2006, (void)open(watches));
+  DatabaseOptions size;
+  size.transactionDefaults.sizeLimit = 31;
+  EXPECT_ERROR_CODE(2006, (void)open(size));
+  DatabaseOptions timeout;
+  timeout.transactionDefaults.timeout = -1ms;
+  EXPECT_ERROR_CODE(2006, (void)open(timeout));
+}
+
 // ---- The five-second rule (shortened) ---------------------------------------------------------
 
 class LifetimeTest : public ConformanceTest {
@@ -251,6 +296,16 @@ TEST_P(LimitsTest, ResetDropsTheTimeout) {
   EXPECT_NO_THROW((void)tr.get("k"));
   tr.set("k", "v");
   EXPECT_NO_THROW(tr.commit());
+}
+
+TEST_P(LimitsTest, ResetReappliesTheDatabaseDefaultTimeout) {
+  DatabaseOptions options;
+  options.transactionDefaults.timeout = 30ms;
+  reopen(options);
+  Transaction tr = tx();
+  ASSERT_EQ(readUntilError(tr), 1031);
+  tr.reset();
+  EXPECT_EQ(readUntilError(tr), 1031);
 }
 
 TEST_P(LimitsTest, ACancelledTransactionFailsEveryCallWithCancelled) {

@@ -45,6 +45,17 @@ TEST_P(RetryTest, OnErrorGivesTheRetryANewReadVersion) {
   EXPECT_EQ(tr.get("k"), "committed meanwhile");
 }
 
+TEST_P(RetryTest, OnErrorDropsTheReadConflictsOfTheFailedAttempt) {
+  put("k", "v");
+  Transaction tr = tx();
+  (void)tr.get("k");
+  tr.onError(Error(ErrorCode::not_committed));
+  (void)tr.getReadVersion();
+  put("k", "changed");  // would conflict with the first attempt's read
+  tr.set("x", "1");
+  EXPECT_NO_THROW(tr.commit());
+}
+
 TEST_P(RetryTest, OnErrorRethrowsNonRetryableCodesAndCancelsTheTransaction) {
   for (int code : kFatal) {
     SCOPED_TRACE("code " + std::to_string(code));

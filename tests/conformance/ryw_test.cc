@@ -243,6 +243,15 @@ TEST_P(RywTest, ReadYourWritesDisabledReadsOnlyTheDatabase) {
   EXPECT_EQ(read("new"), "n");
 }
 
+TEST_P(RywTest, ReadYourWritesDisableAfterAReadOrWriteIsAnInvalidOperation) {
+  Transaction reader = tx();
+  (void)reader.get("k");
+  EXPECT_ERROR_CODE(2000, reader.setOption(TransactionOption::kReadYourWritesDisable));
+  Transaction writer = tx();
+  writer.set("k", "v");
+  EXPECT_ERROR_CODE(2000, writer.setOption(TransactionOption::kReadYourWritesDisable));
+}
+
 TEST_P(RywTest, SnapshotRywDisableHidesOwnWritesFromSnapshotReadsOnly) {
   put("k", "db");
   Transaction tr = tx();

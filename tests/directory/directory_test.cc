@@ -172,6 +172,28 @@ TEST_P(DirectoryTest, AllocatedPrefixOverlappingAManualPrefixIsRefused) {
   EXPECT_DIR_ERROR(2265, (void)layer.createOrOpen(db(), {"a"}));
 }
 
+TEST_P(DirectoryTest, SeveralMutationsInOneTransactionSeeEachOther) {
+  DirectoryLayer layer;
+  db().run([&](Transaction& tr) {
+    DirectorySubspace a = layer.createOrOpen(tr, {"a"});
+    DirectorySubspace b = layer.createOrOpen(tr, {"a", "b"});
+    EXPECT_NE(a.key(), b.key());
+    EXPECT_EQ(layer.open(tr, {"a", "b"}).key(), b.key());
+    (void)layer.move(tr, {"a", "b"}, {"c"});
+    EXPECT_EQ(layer.list(tr), (std::vector<std::string>{"a", "c"}));
+    layer.remove(tr, {"a"});
+  });
+  EXPECT_EQ(layer.list(db()), std::vector<std::string>{"c"});
+}
+
+TEST_P(DirectoryTest, AMutatingTransactionCannotReadTheMetadataVersionKeyAfterwards) {
+  DirectoryLayer layer;
+  Transaction tr = db().createTransaction();
+  (void)layer.createOrOpen(tr, {"a"});
+  EXPECT_DIR_ERROR(1036, (void)tr.getRangeAll("", "\xff"));
+  EXPECT_EQ(layer.list(tr), std::vector<std::string>{"a"});  // the layer's own reads work
+}
+
 // ---- list / exists ----------------------------------------------------------------------------
 
 TEST_P(DirectoryTest, ListReturnsChildNamesInUtf8ByteOrder) {

@@ -390,6 +390,24 @@ TEST(LmdbEngineTest, AReadOnlyOpenReadsButRefusesWrites) {
               (void)ro->commit(setRequest({{"b", "1"}}));
             }),
             static_cast<int>(ErrorCode::database_read_only));
+  CommitRequest writeConflictOnly;
+  writeConflictOnly.writeConflicts.push_back(pointRange("b"));
+  EXPECT_EQ(errorCodeOf([&] { (void)ro->commit(std::move(writeConflictOnly)); }),
+            static_cast<int>(ErrorCode::database_read_only));
+  CommitRequest readOnly;
+  readOnly.readVersion = ro->beginRead()->version();
+  readOnly.readConflicts.push_back(pointRange("a"));
+  EXPECT_EQ(ro->commit(std::move(readOnly)).version, -1);
+}
+
+TEST(LmdbEngineTest, NoSyncCommitsSurviveACleanClose) {
+  TempDir dir;
+  LmdbEngineOptions options;
+  options.path = dir.path();
+  options.noSync = true;
+  options.noMetaSync = true;
+  { (void)makeLmdbEngine(options)->commit(setRequest({{"fast", "1"}})); }
+  EXPECT_EQ(openAt(dir.path())->beginRead()->get("fast"), "1");
 }
 
 TEST(LmdbEngineTest, ReadOnlyOpenOfAMissingPathIsFileNotFound) {

@@ -253,7 +253,9 @@ TEST(MemoryEngineTest, PartlyCollectedHistoriesStayExactInsideTheWindow) {
   const int64_t base = memoryEngineStats(*e).baseVersion;
   ASSERT_GT(base, written.front().first);
   size_t tooOld = 0;
-  for (const auto& [version, value] : written) {
+  for (const auto& entry : written) {
+    const int64_t version = entry.first;
+    const std::string& value = entry.second;
     if (version < base) {
       expectError(ErrorCode::transaction_too_old, [&] { (void)e->readAt(version); });
       ++tooOld;

@@ -192,8 +192,24 @@ void importBlob(Context& context, const std::string& name, const std::string& pa
       if (auto old = blob.findUpload(tr, uploadId)) blob.abortUpload(tr, *old);
     });
   }
+  std::optional<layers::BlobUpload> staged =
+      db.read([&](Transaction& tr) { return blob.findUpload(tr, uploadId); });
+  if (auto done = layers::completedBulkImport(db, options.progress, options.fingerprint)) {
+    // Finished earlier; if its publish was interrupted, publish now.
+    if (staged) {
+      layers::BlobDigest digest{input.size, fileCrc(path)};
+      db.run([&](Transaction& tr) { blob.publishUpload(tr, *staged, digest); });
+      fmt::print("published blob '{}': {} bytes, crc32c {:08x}\n", name, digest.size,
+                 digest.crc32c);
+    }
+    layers::BulkImportReport report;
+    report.alreadyComplete = report.complete = true;
+    report.totals = report.resumed = *done;
+    printReport(context, report, "chunks");
+    return;
+  }
   layers::BlobUpload upload =
-      db.run([&](Transaction& tr) { return blob.startUpload(tr, uploadId); });
+      staged ? *staged : db.run([&](Transaction& tr) { return blob.startUpload(tr, uploadId); });
 
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::file_not_found, "cannot open '" + path + "'");
@@ -224,16 +240,9 @@ void importBlob(Context& context, const std::string& name, const std::string& pa
       options);
   bar.finish();
   if (report.complete) {
-    // A finished job whose publish was interrupted still has its upload: publish it now.
-    bool staged =
-        db.read([&](Transaction& tr) { return blob.findUpload(tr, uploadId).has_value(); });
-    if (staged) {
-      if (report.alreadyComplete) crc = fileCrc(path);
-      layers::BlobDigest digest{input.size, crc};
-      db.run([&](Transaction& tr) { blob.publishUpload(tr, upload, digest); });
-      fmt::print("published blob '{}': {} bytes, crc32c {:08x}\n", name, digest.size,
-                 digest.crc32c);
-    }
+    layers::BlobDigest digest{input.size, crc};
+    db.run([&](Transaction& tr) { blob.publishUpload(tr, upload, digest); });
+    fmt::print("published blob '{}': {} bytes, crc32c {:08x}\n", name, digest.size, digest.crc32c);
   }
   printReport(context, report, "chunks");
 }

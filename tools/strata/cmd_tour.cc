@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common.h"
+#include "strata/directory.h"
 #include "strata/layers/blob.h"
 #include "strata/layers/counter.h"
 #include "strata/layers/intern.h"
@@ -347,6 +348,29 @@ void stepCounter(TourRun& run) {
              "the token should make the second add a no-op");
 }
 
+void stepDirectory(TourRun& run) {
+  // A directory layer kept under the tour's prefix (the default one lives at FE and the root).
+  DirectoryLayerOptions options;
+  options.nodeSubspace = Subspace(run.key("dir-nodes/"));
+  options.contentSubspace = Subspace(run.key("dir/"));
+  DirectoryLayer layer(options);
+  DirectorySubspace users = layer.createOrOpen(run.db(), {"app", "users"}, "table");
+  run.say("createOrOpen app/users (layer 'table') -> prefix '{}'", printable(users.key()));
+  run.db().run([&](Transaction& tr) { tr.set(users.pack(Tuple{42}), "alice"); });
+  DirectorySubspace people = layer.move(run.db(), {"app", "users"}, {"app", "people"});
+  auto alice = run.db().read([&](Transaction& tr) { return tr.get(people.pack(Tuple{42})); });
+  run.say("moved it to app/people: same prefix, so the user 42 key still reads {}", quoted(alice));
+  run.expect(people.key() == users.key(), "a move keeps the prefix");
+  run.expectEq("user 42 after the move", "alice", alice);
+  auto names = layer.list(run.db(), {"app"});
+  run.say("list app -> [{}]", fmt::join(names, ", "));
+  run.expect(names == std::vector<std::string>{"people"}, "app should hold only people");
+  layer.remove(run.db(), {"app"});
+  bool gone = !layer.exists(run.db(), {"app"});
+  run.say("removed app (its subtree and contents): exists -> {}", !gone);
+  run.expect(gone, "app should be gone");
+}
+
 void stepCleanUp(TourRun& run) {
   clearTourKeys(run);
   auto rows = run.db().read([&](Transaction& tr) {
@@ -374,6 +398,7 @@ constexpr TourStep kSteps[] = {
     {"string interning (layers/intern.h)", stepIntern},
     {"a sparse blob and an atomic streaming upload (layers/blob.h)", stepBlob},
     {"a counter without conflicts, with an idempotency token (layers/counter.h)", stepCounter},
+    {"the directory layer: paths to short prefixes, a move (directory.h)", stepDirectory},
     {"clean up", stepCleanUp},
 };
 

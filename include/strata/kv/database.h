@@ -28,7 +28,8 @@ class DatabaseShared;
 class Database {
  public:
   // Opens the database at `url` (see above).
-  // Throws: invalid_database_name (2013) for an unknown scheme or option, file_not_found (1511),
+  // Throws: invalid_database_name (2013) for an unknown scheme or URL option, invalid_option_value
+  //   (2006) for out-of-range DatabaseOptions, file_not_found (1511),
   //   not_a_database (3001), unsupported_format_version (3002), io_error (1510).
   [[nodiscard]] static Database open(std::string_view url, DatabaseOptions options = {});
 

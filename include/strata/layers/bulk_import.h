@@ -32,7 +32,9 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "strata/kv.h"
@@ -96,6 +98,12 @@ using ImportApply = std::function<void(Transaction& tr, const ImportRecord& reco
 //   source, Apply or a non-retryable commit raised (the job stays resumable).
 BulkImportReport runBulkImport(Database& db, const ImportSource& source, const ImportApply& apply,
                                const BulkImportOptions& options);
+
+// Returns: the totals of the job under `progress` when it completed with this fingerprint, else
+//   nullopt (never run, interrupted, or another input). Cost: one read.
+[[nodiscard]] std::optional<BulkImportProgress> completedBulkImport(Database& db,
+                                                                    const Subspace& progress,
+                                                                    std::string_view fingerprint);
 
 // Forgets the job under `progress` (all its markers), so the next run starts over.
 void clearBulkImportProgress(Database& db, const Subspace& progress);

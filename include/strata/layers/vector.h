@@ -24,7 +24,8 @@
 //                   another transaction read that slot).
 //   push            1 key read, 1 write; conflicts only on slots K and K+1, so push conflicts
 //                   with another push/pop/shrink of the same vector but not with set(), get()
-//                   or getRange() below K.
+//                   or getRange() below K. A set() past K+1 racing a push or pop lets both
+//                   commit: the outcome is that of the push/pop running first.
 //   pop             1 key read, 2 value reads, 1 clear (+1 write to keep the invariant);
 //                   conflicts only on slots K-1, K and K+1.
 //   getRange        a size read + 1 range read over [lowest, highest] requested index.

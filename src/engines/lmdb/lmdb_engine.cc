@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "engines/lmdb/codec.h"
 #include "engines/lmdb/errors.h"
 #include "engines/lmdb/format.h"
 #include "engines/lmdb/keyspace.h"
@@ -29,41 +30,25 @@
 namespace strata::kv {
 namespace {
 
+using lmdb::decodeBE64;
+using lmdb::decodeRanges;
+using lmdb::decodeU32;
+using lmdb::encodeBE64;
+using lmdb::encodeRanges;
+using lmdb::encodeU32;
+
 using lmdb::check;
 using lmdb::MdbFailure;
 using lmdb::Phase;
 
-constexpr unsigned kMaxReaders = 1024;
-constexpr size_t kReadTxnPool = 64;
+constexpr unsigned kMaxReaders = 4096;
+constexpr size_t kReadTxnPool = 16;
 constexpr size_t kMaxBatch = 1024;
 constexpr size_t kRecentSnapshots = 32;
 
 MDB_val toVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view fromVal(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
-
-std::string encodeBE64(int64_t v) {
-  std::string out(8, '\0');
-  auto u = static_cast<uint64_t>(v);
-  for (int i = 7; i >= 0; --i, u >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(u & 0xff);
-  return out;
-}
-int64_t decodeBE64(std::string_view in) {
-  uint64_t u = 0;
-  for (size_t i = 0; i < 8 && i < in.size(); ++i) u = (u << 8) | static_cast<uint8_t>(in[i]);
-  return static_cast<int64_t>(u);
-}
-std::string encodeU32(uint32_t v) {
-  std::string out(4, '\0');
-  for (size_t i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  return out;
-}
-uint32_t decodeU32(std::string_view in) {
-  uint32_t v = 0;
-  for (size_t i = 0; i < 4 && i < in.size(); ++i)
-    v |= uint32_t(static_cast<uint8_t>(in[i])) << (8 * i);
-  return v;
 }
 
 int64_t nowMicros() {
@@ -83,33 +68,6 @@ std::optional<std::string> metaGet(MDB_txn* txn, MDB_dbi dbi, std::string_view k
 void metaPut(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value) {
   MDB_val k = toVal(key), v = toVal(value);
   check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put(meta)");
-}
-
-// Conflict-log value: u32 LE count, then per range u32 LE length + begin, u32 LE length + end.
-std::string encodeRanges(const std::vector<const KeyRange*>& ranges) {
-  std::string out = encodeU32(static_cast<uint32_t>(ranges.size()));
-  for (const KeyRange* r : ranges) {
-    out += encodeU32(static_cast<uint32_t>(r->begin.size()));
-    out += r->begin;
-    out += encodeU32(static_cast<uint32_t>(r->end.size()));
-    out += r->end;
-  }
-  return out;
-}
-template <class Fn>
-void decodeRanges(std::string_view in, Fn&& fn) {
-  if (in.size() < 4) return;
-  uint32_t n = decodeU32(in);
-  size_t pos = 4;
-  for (uint32_t i = 0; i < n && pos + 4 <= in.size(); ++i) {
-    uint32_t bl = decodeU32(in.substr(pos));
-    std::string_view b = in.substr(pos + 4, bl);
-    pos += 4 + bl;
-    uint32_t el = decodeU32(in.substr(pos));
-    std::string_view e = in.substr(pos + 4, el);
-    pos += 4 + el;
-    fn(b, e);
-  }
 }
 
 // Aborts a transaction unless released.
@@ -287,6 +245,15 @@ class LmdbEngine final : public Engine {
     recentCv_.notify_all();
     janitor_.join();
     watcher_.reset();
+    {
+      std::lock_guard lock(recentMu_);
+      recent_.clear();
+    }
+    // A clean close makes ?nosync / ?nometasync commits durable too.
+    if (!options_.readOnly && (options_.noSync || options_.noMetaSync)) {
+      std::shared_lock lock(env_->mapMu);
+      mdb_env_sync(env_->env, 1);
+    }
     if (notifyFd_ >= 0) close(notifyFd_);
   }
 
@@ -318,8 +285,8 @@ class LmdbEngine final : public Engine {
   }
 
   CommitResult commit(CommitRequest request) override {
-    if (options_.readOnly) throwError(ErrorCode::database_read_only);
     if (request.mutations.empty() && request.writeConflicts.empty()) return CommitResult{};
+    if (options_.readOnly) throwError(ErrorCode::database_read_only);
     PendingCommit pending{std::move(request), {}, nullptr, false};
     std::unique_lock lock(queueMu_);
     queue_.push_back(&pending);

@@ -11,8 +11,12 @@
 // Concurrent commits in one process share one LMDB write transaction and one sync (group
 // commit); a commit returns only once durable, unless opened noSync / noMetaSync.
 //
+// Reads: beginRead() sees the newest commit; readAt(v) serves the newest version, or an older one
+// while this process still keeps a snapshot of it (the newest 32 versions it read, for at most
+// maxTransactionLifetime); otherwise transaction_too_old (1007).
+//
 // Thread safety: the Engine is thread-safe; each ReadView is used by one thread at a time and
-// pins one LMDB reader slot until destroyed.
+// pins one LMDB reader slot (shared with other views at its version) until destroyed.
 #pragma once
 
 #include <chrono>

@@ -48,7 +48,7 @@ class Watcher {
   };
 
   void run();
-  // Fires every entry in `candidates` whose key changed; returns how many fired.
+  // Fires (and forgets) every entry in `candidates` whose key changed in a fresh snapshot.
   void evaluate(const std::map<uint64_t, std::shared_ptr<Entry>>& candidates);
 
   OpenSnapshot open_;
