@@ -23,7 +23,7 @@
 //
 // Cost per call, for a path of depth d (each read a point read unless said otherwise):
 //   open / exists        1 version read + 2 reads per level (entry, layer); with the cache,
-//                        1 version read + 1 metadata-version read on a hit (issued together).
+//                        1 version read + 1 metadata-version read on a hit, whatever d is.
 //   createOrOpen         as open when present; creating: + the allocator (about 4 reads, 4
 //                        writes) + 3 range reads limit 1 (prefix checks) + 2 writes (entry,
 //                        layer) + 1 versionstamped write, and the same for each missing parent.

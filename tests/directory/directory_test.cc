@@ -194,6 +194,21 @@ TEST_P(DirectoryTest, AMutatingTransactionCannotReadTheMetadataVersionKeyAfterwa
   EXPECT_EQ(layer.list(tr), std::vector<std::string>{"a"});  // the layer's own reads work
 }
 
+TEST_P(DirectoryTest, MoreThanSixtyFourDirectoriesAdvanceTheAllocatorWindow) {
+  DirectoryLayer layer;
+  std::set<std::string> prefixes;
+  int64_t largest = 0;
+  for (int i = 0; i < 100; ++i) {
+    std::string p = layer.createOrOpen(db(), {"d" + std::to_string(i)}).key();
+    EXPECT_TRUE(prefixes.insert(p).second) << "prefix handed out twice";
+    largest = std::max(largest, Tuple::unpack(p).getInt(0));
+  }
+  EXPECT_GE(largest, 64) << "the allocator never left the first window";
+  // Only the current window's counter remains under R + pack((b"hca", 0)).
+  std::string counters = unhex("FE 01 FE 00 01 68 63 61 00 14");
+  EXPECT_EQ(dump(counters, strinc(counters)).size(), 1u);
+}
+
 // ---- list / exists ----------------------------------------------------------------------------
 
 TEST_P(DirectoryTest, ListReturnsChildNamesInUtf8ByteOrder) {

@@ -266,9 +266,8 @@ void stepVector(TourRun& run) {
     v.push(tr, "b");
     v.set(tr, 5, "f");  // grows the vector: slots 2..4 read as the default
   });
-  auto [size, values] = run.db().read([&](Transaction& tr) {
-    return std::pair(v.size(tr), v.getRange(tr));
-  });
+  auto [size, values] =
+      run.db().read([&](Transaction& tr) { return std::pair(v.size(tr), v.getRange(tr)); });
   run.say("push a, push b, set [5] = f: size {}, slots [{}]", size, fmt::join(values, ", "));
   run.expect(size == 6, "the vector should have 6 slots");
   run.expect(values == std::vector<std::string>{"a", "b", "-", "-", "-", "f"},
