@@ -14,7 +14,7 @@ extra=()
 case "$name" in
   release) extra=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   asan) extra=(-DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=address,undefined -DSTRATA_BUILD_BENCH=OFF) ;;
-  tsan) extra=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread -DSTRATA_BUILD_BENCH=OFF) ;;
+  tsan) extra=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread -DSTRATA_BUILD_BENCH=OFF -DSTRATA_WITH_ETCD=OFF) ;;
   *) echo "unknown configuration: $name" >&2; exit 2 ;;
 esac
 if [ ! -f "build/$name/build.ninja" ]; then

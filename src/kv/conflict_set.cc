@@ -9,6 +9,7 @@ ConflictSet::ConflictSet() { steps_.emplace("", -1); }
 
 void ConflictSet::add(std::string_view begin, std::string_view end, int64_t version) {
   if (begin >= end) return;
+  pruneCredit_ += kPruneCreditPerAdd;
   // The version in force just at `end`, restored after the new step.
   auto atEnd = std::prev(steps_.upper_bound(end));
   int64_t endVersion = atEnd->second;
@@ -21,9 +22,11 @@ void ConflictSet::add(std::string_view begin, std::string_view end, int64_t vers
 }
 
 int64_t ConflictSet::maxVersion(std::string_view begin, std::string_view end) const {
-  if (begin >= end) return horizon_ - 1;
+  // Steps older than the horizon that no prune pass has rewritten yet read as horizon_ - 1.
+  int64_t best = horizon_ - 1;
+  if (begin >= end) return best;
   auto it = std::prev(steps_.upper_bound(begin));
-  int64_t best = it->second;
+  best = std::max(best, it->second);
   for (++it; it != steps_.end() && std::string_view(it->first) < end; ++it) {
     best = std::max(best, it->second);
   }
@@ -47,20 +50,25 @@ std::vector<KeyRange> ConflictSet::conflictingRanges(const std::vector<KeyRange>
 }
 
 void ConflictSet::prune(int64_t horizon) {
-  if (horizon <= horizon_) return;
-  horizon_ = horizon;
-  const int64_t old = horizon - 1;
-  int64_t previous = 0;
-  bool first = true;
-  for (auto it = steps_.begin(); it != steps_.end();) {
-    if (it->second < horizon) it->second = old;
-    if (!first && it->second == previous) {
+  horizon_ = std::max(horizon_, horizon);
+  if (pruneCredit_ == 0) return;
+  const int64_t old = horizon_ - 1;
+  auto effective = [old](int64_t v) { return std::max(v, old); };
+  auto it = steps_.lower_bound(pruneCursor_);
+  for (; pruneCredit_ > 0 && it != steps_.end(); --pruneCredit_) {
+    if (it->second < old) it->second = old;
+    if (it != steps_.begin() && effective(std::prev(it)->second) == it->second) {
       it = steps_.erase(it);
-      continue;
+    } else {
+      ++it;
     }
-    previous = it->second;
-    first = false;
-    ++it;
+  }
+  if (it == steps_.end()) {
+    // The pass is complete; the next one starts from the first step with fresh credit.
+    pruneCursor_.clear();
+    pruneCredit_ = 0;
+  } else {
+    pruneCursor_ = it->first;
   }
 }
 

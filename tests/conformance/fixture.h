@@ -16,11 +16,8 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include <stdlib.h>  // mkdtemp
 
-#include <atomic>
-#include <cstdlib>
 #include <chrono>
 #include <cstdlib>
 #include <exception>

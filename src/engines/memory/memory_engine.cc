@@ -34,6 +34,8 @@ struct Version {
 //   1. older_ is ascending by version and every entry in it is older than newest_.
 //   2. Entries that no read at or after the store's base version can see may linger at the front
 //      of older_ until collect() drops them; at() never returns one to such a read.
+//   3. queued_ counts the store's GcItems that point at this history's map node; the node is
+//      erased only when it is 0, so those iterators stay valid.
 class History {
  public:
   History(int64_t version, std::string value) : newest_{version, true, std::move(value)} {}
@@ -47,6 +49,9 @@ class History {
   }
   [[nodiscard]] const Version& newest() const { return newest_; }
   [[nodiscard]] size_t versions() const { return older_.size() + 1; }
+  [[nodiscard]] bool queued() const { return queued_ > 0; }
+  void addQueued() { ++queued_; }
+  void removeQueued() { --queued_; }
 
   // Makes (present, value) the key's state from `version` on. Requires: version >=
   // newest().version; an entry at the same version (an earlier write of the same commit) is
@@ -86,6 +91,7 @@ class History {
  private:
   Version newest_;
   std::vector<Version> older_;
+  uint32_t queued_ = 0;
 };
 
 struct WatchEntry {
@@ -95,11 +101,22 @@ struct WatchEntry {
   Promise<void> promise;
 };
 
-// A key that a commit at `version` gave a collectable entry (see History::write).
+using Data = std::map<std::string, History, std::less<>>;
+
+// A key that a commit at `version` gave a collectable entry (see History::write). It holds the
+// key's map node rather than the key, so collecting it costs no O(log n) lookup; the node stays
+// in the map while items point at it (History invariant 3).
 struct GcItem {
   int64_t version;
-  std::string key;
+  Data::iterator key;
 };
+
+// Collections a commit performs: kGcPerWrite per item it queued itself, plus kGcPerCommit. Each
+// commit thus pays for about its own garbage, never for a backlog left by earlier commits (such as
+// a burst of writes whose versions all leave the window at once), and still shrinks any backlog
+// by at least kGcPerCommit + (items it queued) per commit.
+constexpr size_t kGcPerWrite = 2;
+constexpr size_t kGcPerCommit = 8;
 
 int64_t micros(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -108,7 +125,7 @@ int64_t micros(Clock::duration d) {
 // The shared state of one memory engine: data, conflict window, watches.
 //
 // Thread safety: thread-safe. Locks, always taken in this order: commitMu_, watchMu_, dataMu_.
-//   commitMu_ serialises commits and guards conflicts_, commitVersions_, gcQueue_, pruneBudget_.
+//   commitMu_ serialises commits and guards conflicts_, commitVersions_, gcQueue_.
 //   dataMu_ guards data_: shared for reads, exclusive for changes. Every change to data_ is made
 //     by a thread holding commitMu_ too, so a commit may read data_ with commitMu_ alone.
 //   watchMu_ guards watches_ and watchIndex_.
@@ -122,6 +139,7 @@ int64_t micros(Clock::duration d) {
 //   3. commitVersions_ holds, ascending, the commit versions newer than base_.
 //   4. gcQueue_ is ascending by version; every history entry that is superseded, and every
 //      tombstone, has an item in it at a version at least the one that made it collectable.
+//      Each item points at a node of data_ (History invariant 3).
 //   5. conflicts_ holds every write conflict range committed at a version > base_ exactly
 //      (older ones may be merged down to its horizon, which is <= base_).
 class Store : public std::enable_shared_from_this<Store> {
@@ -210,15 +228,11 @@ class Store : public std::enable_shared_from_this<Store> {
         for (auto& m : request.mutations) apply(m, version);
         queued = gcQueue_.size() - queued;
         newest_.store(version, std::memory_order_release);
-        collectGarbage(256 + 2 * queued);
+        collectGarbage(kGcPerCommit + kGcPerWrite * queued);
       }
       commitVersions_.push_back(version);
       for (const auto& w : request.writeConflicts) conflicts_.add(w.begin, w.end, version);
-      pruneBudget_ += 4 * (request.writeConflicts.size() + 1);
-      if (pruneBudget_ >= conflicts_.steps()) {
-        conflicts_.prune(base_.load(std::memory_order_relaxed));
-        pruneBudget_ = 0;
-      }
+      conflicts_.prune(base_.load(std::memory_order_relaxed));
       fired = triggerWatches(request.mutations, version);
       result.version = version;
     }
@@ -281,7 +295,6 @@ class Store : public std::enable_shared_from_this<Store> {
   }
 
  private:
-  using Data = std::map<std::string, History, std::less<>>;
   using Watches = std::multimap<std::string, WatchEntry, std::less<>>;
 
   [[noreturn]] void tooOld(int64_t version) const {
@@ -385,7 +398,7 @@ class Store : public std::enable_shared_from_this<Store> {
     if (it == data_.end() || it->first != key) {
       data_.emplace_hint(it, key, History(version, std::move(value)));
     } else if (it->second.write(version, true, std::move(value))) {
-      gcQueue_.push_back(GcItem{version, key});
+      enqueue(version, it);
     }
   }
 
@@ -393,19 +406,27 @@ class Store : public std::enable_shared_from_this<Store> {
   Data::iterator clearKey(Data::iterator it, int64_t version) {
     History& h = it->second;
     if (!h.newest().present) return std::next(it);
-    // Created by this very commit: it never existed for any reader.
-    if (h.versions() == 1 && h.newest().version == version) return data_.erase(it);
-    if (h.write(version, false, {})) gcQueue_.push_back(GcItem{version, it->first});
+    // Created by this very commit: it never existed for any reader (and nothing queued it).
+    if (h.versions() == 1 && h.newest().version == version && !h.queued()) return data_.erase(it);
+    if (h.write(version, false, {})) enqueue(version, it);
     return std::next(it);
+  }
+
+  void enqueue(int64_t version, Data::iterator it) {
+    it->second.addQueued();
+    gcQueue_.push_back(GcItem{version, it});
   }
 
   // Collects up to `budget` queued keys whose version the base has passed.
   void collectGarbage(size_t budget) {
     const int64_t base = base_.load(std::memory_order_relaxed);
     for (; budget > 0 && !gcQueue_.empty() && gcQueue_.front().version <= base; --budget) {
-      auto it = data_.find(gcQueue_.front().key);
-      if (it != data_.end() && it->second.collect(base)) data_.erase(it);
+      auto it = gcQueue_.front().key;
       gcQueue_.pop_front();
+      History& h = it->second;
+      h.removeQueued();
+      // A key absent at every version from the base on goes with its last queued item.
+      if (h.collect(base) && !h.queued()) data_.erase(it);
     }
   }
 
@@ -453,7 +474,6 @@ class Store : public std::enable_shared_from_this<Store> {
   ConflictSet conflicts_;               // guarded by commitMu_
   std::deque<int64_t> commitVersions_;  // guarded by commitMu_
   std::deque<GcItem> gcQueue_;          // guarded by commitMu_ (changed under dataMu_ too)
-  size_t pruneBudget_ = 0;              // guarded by commitMu_
 
   mutable std::shared_mutex dataMu_;
   Data data_;  // guarded by dataMu_; changed only with commitMu_ held too
