@@ -29,10 +29,16 @@
 // same stretch of a noisy disk and fast systems are not measured over a few milliseconds); the
 // read phases do 100,000 gets and 10,000 scans per thread. --full: 10 s phases and the lab's read
 // sizes (200,000 gets and 20,000 scans per thread). --seconds=S sets the phase time.
-// The default run takes about 1.5-2 minutes on the 2-core VM.
+// The default run takes about 2 minutes on the 2-core VM (5 minutes with --full).
+//
+// Besides wall-clock rates it reports, per phase: reads per CPU second (getrusage of the phase's
+// threads; steadier than wall time on a shared machine), durable-commit latency percentiles,
+// commits per sync (strata's batches from lmdbEngineStats, RocksDB's WAL syncs from Statistics)
+// and the bytes the process dirtied per commit (/proc/self/io write_bytes).
 #include <lmdb.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -428,7 +434,7 @@ class Sqlite {
     }
     return s;
   }
-  // Steps `s` to completion (or to its first row when `row`), then resets it.
+  // Steps `s` to completion (discarding rows), then resets it.
   void run(sqlite3_stmt* s) {
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW || rc == SQLITE_BUSY) {
@@ -629,8 +635,14 @@ struct PhaseResult {
   double seconds = 0;
   int64_t extra = 0;                // rows scanned, conflicts retried, misses
   int64_t syncs = -1;               // durable syncs or commit batches during the phase
+  int64_t writeBytes = -1;          // bytes this process sent towards storage during the phase
   std::vector<double> latenciesUs;  // durable and rmw phases only
+  double cpuSeconds = 0;            // CPU time of the phase's threads (user + system), summed
   [[nodiscard]] double rate() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
+  // Operations per CPU second: less disturbed than rate() when other processes share the cores.
+  [[nodiscard]] double cpuRate() const {
+    return cpuSeconds > 0 ? static_cast<double>(ops) / cpuSeconds : 0;
+  }
   [[nodiscard]] double percentile(double p) const {
     if (latenciesUs.empty()) return 0;
     std::vector<double> v = latenciesUs;
@@ -644,6 +656,29 @@ struct PhaseResult {
 // every thread with its own worker and random generator (seeded from `seed` and the thread
 // index), stopping early once capSeconds have passed. The clock starts
 // when every worker is ready and stops when the last thread finishes. op returns its `extra`.
+// write_bytes of /proc/self/io: bytes this process caused to be written to storage (counted
+// when pages are dirtied), or -1 where unavailable.
+int64_t processWriteBytes() {
+  FILE* f = std::fopen("/proc/self/io", "r");
+  if (f == nullptr) return -1;
+  char line[128];
+  int64_t bytes = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "write_bytes:", 12) == 0) bytes = std::strtoll(line + 12, nullptr, 10);
+  }
+  std::fclose(f);
+  return bytes;
+}
+
+double threadCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  auto sec = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
 using Op = std::function<int64_t(Worker&, int, int64_t, std::mt19937_64&)>;
 
 PhaseResult runPhase(System& sys, int threads, int64_t opsPerThread, double capSeconds,
@@ -653,10 +688,12 @@ PhaseResult runPhase(System& sys, int threads, int64_t opsPerThread, double capS
   std::atomic<int> running{threads};
   std::vector<int64_t> done(static_cast<size_t>(threads)), extra(static_cast<size_t>(threads));
   std::vector<Clock::time_point> ended(static_cast<size_t>(threads));
+  std::vector<double> cpu(static_cast<size_t>(threads));
   std::vector<std::vector<double>> lat(static_cast<size_t>(threads));
   std::vector<std::string> errors(static_cast<size_t>(threads));
   std::vector<std::thread> pool;
   const int64_t syncsBefore = sys.syncs();
+  const int64_t bytesBefore = processWriteBytes();
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       auto ti = static_cast<size_t>(t);
@@ -670,6 +707,7 @@ PhaseResult runPhase(System& sys, int threads, int64_t opsPerThread, double capS
       if (timeEachOp) lat[ti].reserve(4096);
       ready.count_down();
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      const double cpuStart = threadCpuSeconds();
       try {
         for (int64_t i = 0; w && i < opsPerThread && !stop.load(std::memory_order_relaxed); ++i) {
           Clock::time_point t0 = timeEachOp ? Clock::now() : Clock::time_point{};
@@ -683,6 +721,7 @@ PhaseResult runPhase(System& sys, int threads, int64_t opsPerThread, double capS
         errors[ti] = e.what();
       }
       ended[ti] = Clock::now();
+      cpu[ti] = threadCpuSeconds() - cpuStart;
       running.fetch_sub(1);
       w.reset();
     });
@@ -706,9 +745,11 @@ PhaseResult runPhase(System& sys, int threads, int64_t opsPerThread, double capS
     r.ops += done[ti];
     r.extra += extra[ti];
     r.seconds = std::max(r.seconds, std::chrono::duration<double>(ended[ti] - start).count());
+    r.cpuSeconds += cpu[ti];
     r.latenciesUs.insert(r.latenciesUs.end(), lat[ti].begin(), lat[ti].end());
   }
   if (syncsBefore >= 0) r.syncs = sys.syncs() - syncsBefore;
+  if (bytesBefore >= 0) r.writeBytes = processWriteBytes() - bytesBefore;
   return r;
 }
 
@@ -940,9 +981,31 @@ int runBench(const Config& cfg) {
     std::printf("\n");
   }
 
+  std::printf(
+      "\n## Reads per CPU second (CPU time of the reading threads; steadier than wall time when "
+      "other processes share the cores)\n\n| phase |");
+  for (auto& s : systems) std::printf(" %s |", s->name().c_str());
+  if (strataSys != nullptr) std::printf(" strata / lmdb |");
+  std::printf("\n|---|");
+  for (size_t i = 0; i <= systems.size(); ++i) std::printf("---:|");
+  std::printf("\n");
+  for (const Row& row : rows) {
+    if (!row.phase.starts_with("point get") && !row.phase.starts_with("scan")) continue;
+    std::printf("| %s |", row.phase.c_str());
+    for (auto& s : systems)
+      std::printf(" %s |", human(row.bySystem.at(s->name()).cpuRate()).c_str());
+    auto lm = row.bySystem.find("lmdb");
+    if (strataSys != nullptr && lm != row.bySystem.end() && lm->second.cpuRate() > 0) {
+      std::printf(" %.2fx |", row.bySystem.at("strata").cpuRate() / lm->second.cpuRate());
+    }
+    std::printf("\n");
+  }
+
   std::printf("\n## Durable commits: latency (put + commit) and commits per sync\n\n");
-  std::printf("| system | threads | commits | p50 | p99 | max | commits per sync |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "| system | threads | commits | p50 | p99 | max | commits per sync | KiB written per commit "
+      "|\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (auto& s : systems) {
     for (const auto& [threads, r] : durable[s->name()]) {
       std::string perSync = "n/a";
@@ -953,9 +1016,15 @@ int runBench(const Config& cfg) {
                       s.get() == strataSys ? "batches" : "WAL syncs");
         perSync = b;
       }
-      std::printf("| %s | %d | %" PRId64 " | %s | %s | %s | %s |\n", s->name().c_str(), threads,
-                  r.ops, latency(r.percentile(0.5)).c_str(), latency(r.percentile(0.99)).c_str(),
-                  latency(r.percentile(1.0)).c_str(), perSync.c_str());
+      char written[32] = "n/a";
+      if (r.writeBytes >= 0 && r.ops > 0) {
+        std::snprintf(written, sizeof written, "%.1f",
+                      static_cast<double>(r.writeBytes) / 1024.0 / static_cast<double>(r.ops));
+      }
+      std::printf("| %s | %d | %" PRId64 " | %s | %s | %s | %s | %s |\n", s->name().c_str(),
+                  threads, r.ops, latency(r.percentile(0.5)).c_str(),
+                  latency(r.percentile(0.99)).c_str(), latency(r.percentile(1.0)).c_str(),
+                  perSync.c_str(), written);
     }
   }
   if (strataSys != nullptr) {
@@ -1011,9 +1080,17 @@ int runBench(const Config& cfg) {
       }
       return std::nullopt;
     };
+    auto cpuRate = [&](const std::string& phase, const std::string& sys) -> std::optional<double> {
+      for (const Row& row : rows) {
+        auto it = row.bySystem.find(sys);
+        if (row.phase == phase && it != row.bySystem.end()) return it->second.cpuRate();
+      }
+      return std::nullopt;
+    };
     auto target = [&](const char* what, const std::string& phase, const std::string& other,
-                      double factor) {
-      std::optional<double> mine = rate(phase, "strata"), theirs = rate(phase, other);
+                      double factor, bool cpuBasis = false) {
+      std::optional<double> mine = cpuBasis ? cpuRate(phase, "strata") : rate(phase, "strata");
+      std::optional<double> theirs = cpuBasis ? cpuRate(phase, other) : rate(phase, other);
       if (!mine || !theirs) {
         std::printf("- %s: not measured (%s not run)\n", what, other.c_str());
         return;
@@ -1026,6 +1103,8 @@ int runBench(const Config& cfg) {
     target("durable commits, 8 thr >= 1x SQLite", "durable commit, 8 thr", "sqlite", 1.0);
     target("point gets, 1 thr >= 0.5x raw LMDB", "point get, 1 thr", "lmdb", 0.5);
     target("point gets, 2 thr >= 0.5x raw LMDB", "point get, 2 thr", "lmdb", 0.5);
+    target("point gets per CPU-s, 1 thr >= 0.5x raw LMDB", "point get, 1 thr", "lmdb", 0.5, true);
+    target("point gets per CPU-s, 2 thr >= 0.5x raw LMDB", "point get, 2 thr", "lmdb", 0.5, true);
     std::optional<double> batched = rate("load, 1000 puts/txn", "lmdb");
     if (batched) {
       std::printf(

@@ -116,8 +116,9 @@ int main(int argc, char** argv) {
   auto putLoop = [&](int loops, int perLoop) {
     std::string cmd = "ETCDCTL_API=3; export ETCDCTL_API; ";
     for (int l = 0; l < loops; ++l) {
-      cmd += "(for i in $(seq " + std::to_string(perLoop) + "); do etcdctl --endpoints=" +
-             endpoints + " put bench-etcdctl/" + std::to_string(l) + " v >/dev/null; done) & ";
+      cmd += "(for i in $(seq " + std::to_string(perLoop) +
+             "); do etcdctl --endpoints=" + endpoints + " put bench-etcdctl/" + std::to_string(l) +
+             " v >/dev/null; done) & ";
     }
     cmd += "wait";
     auto start = Clock::now();

@@ -140,7 +140,8 @@ std::shared_ptr<Engine> openEngine(std::string_view url, DatabaseOptions& option
     std::string_view host = hosts.substr(0, comma);
     hosts = comma == std::string_view::npos ? std::string_view() : hosts.substr(comma + 1);
     if (host.empty() || host.find('/') != std::string_view::npos) {
-      throwError(ErrorCode::invalid_database_name, "bad etcd endpoint in '" + std::string(url) + "'");
+      throwError(ErrorCode::invalid_database_name,
+                 "bad etcd endpoint in '" + std::string(url) + "'");
     }
     eo.endpoints.emplace_back(host);
   }

@@ -79,7 +79,9 @@ TEST(EtcdConflictKeysTest, KeyAfterPrefixStripsTrailingFf) {
 
 TEST(EtcdConflictKeysTest, MarkersNeverMissAnOverlapOnRandomRanges) {
   std::mt19937_64 rng(12345);
-  const std::string alphabet = "\x00\x01" "ab\xfe\xff"s;
+  const std::string alphabet =
+      "\x00\x01"
+      "ab\xfe\xff"s;
   auto randomKey = [&] {
     std::string s;
     size_t len = rng() % 5;
@@ -99,8 +101,8 @@ TEST(EtcdConflictKeysTest, MarkersNeverMissAnOverlapOnRandomRanges) {
     } else if (sees) {
       // Only the marker-count cap may over-approximate here (keys are shorter than the depth
       // cap): it leaves one node, the common prefix, instead of the exact cover.
-      bool capped = m.points.empty() && m.nodes.size() == 1 &&
-                    !(m.nodes[0] == a && keyAfterPrefix(a) == b);
+      bool capped =
+          m.points.empty() && m.nodes.size() == 1 && !(m.nodes[0] == a && keyAfterPrefix(a) == b);
       if (!capped) ++exactMisses;
     }
   }

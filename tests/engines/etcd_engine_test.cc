@@ -106,9 +106,9 @@ TEST_F(EtcdEngineTest, ARangeReadConflictsWithAConcurrentClearRangeInsideIt) {
 
 TEST_F(EtcdEngineTest, APointReadConflictsWithAConcurrentClearOfThatKey) {
   put("p", "1");
-  EXPECT_EQ(race([](Transaction& tr) { (void)tr.get("p"); },
-                 [](Transaction& tr) { tr.clear("p"); }),
-            1020);
+  EXPECT_EQ(
+      race([](Transaction& tr) { (void)tr.get("p"); }, [](Transaction& tr) { tr.clear("p"); }),
+      1020);
 }
 
 TEST_F(EtcdEngineTest, ALimitedRangeReadConflictsWithAClearOfAKeyItReturned) {
@@ -165,8 +165,8 @@ TEST_F(EtcdEngineTest, MaintenanceKeepsMarkersYoungerThanTheHorizon) {
 // ---- versionstamps with a foreign writer ------------------------------------------------------
 
 TEST_F(EtcdEngineTest, AVersionstampMatchesTheCommitAfterANonStrataWrite) {
-  std::string cmd = "ETCDCTL_API=3 etcdctl --endpoints=" + endpoints() +
-                    " put " + prefix_ + "foreign value >/dev/null";
+  std::string cmd = "ETCDCTL_API=3 etcdctl --endpoints=" + endpoints() + " put " + prefix_ +
+                    "foreign value >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   Transaction tr = db().createTransaction();
   std::string operand = "vs/" + std::string(10, '\0');

@@ -1,7 +1,7 @@
 // Fault tests of the etcd engine: each test starts its own 3-member cluster
-// (scripts/etcd-cluster.sh), runs a concurrent workload, SIGKILLs the leader in the middle, lets the
-// workload go on through the election, then checks that no acknowledged commit was lost, that the
-// workload's invariant held, and that the killed member, restarted, catches up.
+// (scripts/etcd-cluster.sh), runs a concurrent workload, SIGKILLs the leader in the middle, lets
+// the workload go on through the election, then checks that no acknowledged commit was lost, that
+// the workload's invariant held, and that the killed member, restarted, catches up.
 //   cycle + bank   ring swaps and balance transfers; the ring stays one ring, the total constant
 //   queue          producers push versionstamped items, consumers pop them: nothing lost, nothing
 //                  delivered twice (pushes are made idempotent for commit_unknown_result retries)
@@ -52,7 +52,8 @@ bool eventually(const std::function<bool()>& condition, std::chrono::seconds tim
 
 std::string int64Le(int64_t v) {
   std::string s(8, '\0');
-  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    s[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
   return s;
 }
 
@@ -127,7 +128,8 @@ TEST_F(EtcdFailoverTest, CycleAndBankLoseNoAcknowledgedCommitWhenTheLeaderIsKill
               tr.set(node(r3), std::to_string(r2));
               tr.set(node(r2), std::to_string(r4));
             } else {
-              int from = static_cast<int>(rng() % kAccounts), to = static_cast<int>(rng() % kAccounts);
+              int from = static_cast<int>(rng() % kAccounts),
+                  to = static_cast<int>(rng() % kAccounts);
               tr.atomicOp(MutationType::kAdd, account(from), int64Le(-7));
               tr.atomicOp(MutationType::kAdd, account(to), int64Le(7));
             }
@@ -156,7 +158,7 @@ TEST_F(EtcdFailoverTest, CycleAndBankLoseNoAcknowledgedCommitWhenTheLeaderIsKill
     auto ring = d.read([](Transaction& tr) { return tr.getRangeAll("cycle/", "cycle0"); });
     EXPECT_EQ(ring.size(), static_cast<size_t>(kNodes));
     std::vector<int> next;
-    for (auto& kv : ring) next.push_back(std::stoi(kv.value) );
+    for (auto& kv : ring) next.push_back(std::stoi(kv.value));
     int at = 0, steps = 0;
     do {
       at = next.at(static_cast<size_t>(at));
@@ -265,9 +267,9 @@ TEST_F(EtcdFailoverTest, AQueueNeitherLosesNorDuplicatesItemsWhenTheLeaderIsKill
   Database restarted = onlyMember(killed);
   EXPECT_TRUE(eventually([&] {
     try {
-      return restarted.read([](Transaction& tr) {
-               return tr.getRangeAll("consumed/", "consumed0");
-             }).size() == consumedKeys.size();
+      return restarted
+                 .read([](Transaction& tr) { return tr.getRangeAll("consumed/", "consumed0"); })
+                 .size() == consumedKeys.size();
     } catch (const Error&) {
       return false;
     }

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -26,7 +27,11 @@
 #include "strata/directory.h"
 #include "strata/layers/blob.h"
 #include "strata/layers/counter.h"
+#include "strata/layers/doc.h"
+#include "strata/layers/queue.h"
 #include "strata/layers/intern.h"
+#include "strata/layers/pubsub.h"
+#include "strata/layers/spatial.h"
 #include "strata/layers/vector.h"
 #include "strata/subspace.h"
 #include "strata/tuple.h"
@@ -370,6 +375,97 @@ void stepDirectory(TourRun& run) {
   run.expect(gone, "app should be gone");
 }
 
+void stepSpatial(TourRun& run) {
+  layers::SpatialIndex cafes(Subspace(Tuple{"spatial"}, run.key("")));
+  run.db().run([&](Transaction& tr) {
+    cafes.set(tr, "north", 10, 90);
+    cafes.set(tr, "centre", 50, 50);
+    cafes.set(tr, "east", 90, 45);
+    cafes.set(tr, "moving", 52, 48);
+  });
+  cafes.set(run.db(), "moving", 5, 5);  // a move: the old curve entry goes in the same commit
+  layers::SpatialQueryResult box = cafes.query(run.db(), layers::SpatialRect{40, 40, 100, 60});
+  std::vector<std::string> ids;
+  for (const layers::SpatialPoint& p : box.points) ids.push_back(p.id);
+  std::sort(ids.begin(), ids.end());
+  run.say("points in [40,100) x [40,60): [{}] ({} keys scanned, {} curve ranges)",
+          fmt::join(ids, ", "), box.scanned, box.ranges);
+  run.expect(ids == std::vector<std::string>{"centre", "east"},
+             "the rectangle should hold centre and east (moving has moved away)");
+  layers::SpatialQueryResult near = cafes.nearest(run.db(), 0, 0, 2);
+  std::vector<std::string> nearIds;
+  for (const layers::SpatialPoint& p : near.points) nearIds.push_back(p.id);
+  run.say("the 2 nearest to (0,0): [{}]", fmt::join(nearIds, ", "));
+  run.expect(nearIds == std::vector<std::string>{"moving", "centre"},
+             "moving (5,5) then centre (50,50) should be nearest to the origin");
+}
+
+void stepPubSub(TourRun& run) {
+  layers::PubSub ps(Subspace(Tuple{"pubsub"}, run.key("")));
+  ps.createFeed(run.db(), "news");
+  ps.createFeed(run.db(), "sport");
+  ps.createInbox(run.db(), "alice");
+  ps.subscribe(run.db(), "alice", "news");
+  ps.subscribe(run.db(), "alice", "sport");
+  bool woke = false;
+  std::thread waiter([&] { woke = ps.wait(run.db(), "alice", std::chrono::seconds(10)); });
+  ps.post(run.db(), "sport", "goal");
+  waiter.join();
+  run.say("alice waits on a watch of her feeds; a post to 'sport' wakes her: {}", woke);
+  run.expect(woke, "the waiting inbox should wake");
+  ps.post(run.db(), "news", "rain", "post-7");
+  ps.post(run.db(), "news", "rain", "post-7");  // as a retry after commit_unknown_result
+  std::vector<std::string> got;
+  for (const layers::Message& m : ps.read(run.db(), "alice")) {
+    got.push_back(m.feed + ":" + m.body);
+  }
+  run.say("alice reads, in commit order: [{}] (token 'post-7' posted once)", fmt::join(got, ", "));
+  run.expect(got == std::vector<std::string>{"sport:goal", "news:rain"},
+             "alice should get goal then rain, once each");
+  bool empty = ps.read(run.db(), "alice").empty();
+  run.say("reading again returns nothing new: {}", empty);
+  run.expect(empty, "her cursors should have moved past both");
+}
+
+void stepDocuments(TourRun& run) {
+  layers::DocumentStore docs(Subspace(Tuple{"doc"}, run.key("")));
+  docs.addIndex(run.db(), {"species", "pets.?.species", layers::IndexKind::kValue});
+  docs.buildIndex(run.db(), "species");
+  docs.set(run.db(), layers::DocPath::parse("pets.fido"),
+           nlohmann::json{{"species", "dog"}, {"age", 3}, {"tags", {"good", "loud"}}});
+  docs.set(run.db(), layers::DocPath::parse("pets.tom"), nlohmann::json{{"species", "cat"}});
+  docs.update(run.db(), layers::DocPath::parse("pets.tom"), nlohmann::json{{"species", "dog"}});
+  auto fido = docs.get(run.db(), layers::DocPath::parse("pets.fido"));
+  run.say("pets.fido reads back as {}", fido ? fido->dump() : "nothing");
+  std::vector<std::string> dogs;
+  for (const layers::IndexMatch& m : docs.find(run.db(), "species", "dog")) {
+    dogs.push_back(m.document.toString());
+  }
+  run.say("index 'species' finds dogs: [{}] (tom's update moved his entry)", fmt::join(dogs, ", "));
+  run.expect(dogs == std::vector<std::string>{"pets.fido", "pets.tom"},
+             "fido and tom should both be found as dogs");
+}
+
+void stepQueue(TourRun& run) {
+  layers::Queue jobs(Subspace(Tuple{"queue"}, run.key("")));
+  std::optional<std::string> woke;
+  std::thread consumer([&] { woke = jobs.pop(run.db(), std::chrono::seconds(10)); });
+  jobs.push(run.db(), "resize-1");
+  consumer.join();
+  run.say("a consumer blocked on a watch wakes with '{}'", woke.value_or("nothing"));
+  run.expect(woke == std::optional<std::string>("resize-1"), "the waiting pop should get it");
+  jobs.push(run.db(), "email-2");
+  auto lease = jobs.popWithLease(run.db(), std::chrono::milliseconds(50));
+  run.say("leased '{}' for 50 ms and never acked it (a consumer that died)",
+          lease ? lease->item : "nothing");
+  auto back = jobs.popWithLease(run.db(), std::chrono::seconds(30), std::chrono::seconds(10));
+  run.say("after the lease expired it came back: '{}'", back ? back->item : "nothing");
+  run.expect(back && back->item == "email-2", "the unacked item should come back");
+  bool acked = back && jobs.ack(run.db(), back->token);
+  run.say("acked: {}; queue size now {}", acked, jobs.size(run.db()));
+  run.expect(acked && jobs.empty(run.db()), "the ack should delete it");
+}
+
 void stepCleanUp(TourRun& run) {
   clearTourKeys(run);
   auto rows = run.db().read([&](Transaction& tr) {
@@ -398,6 +494,10 @@ constexpr TourStep kSteps[] = {
     {"a sparse blob and an atomic streaming upload (layers/blob.h)", stepBlob},
     {"a counter without conflicts, with an idempotency token (layers/counter.h)", stepCounter},
     {"the directory layer: paths to short prefixes, a move (directory.h)", stepDirectory},
+    {"a spatial index: rectangle and nearest-neighbour queries (layers/spatial.h)", stepSpatial},
+    {"pub/sub: a watch wakes a subscriber, per-feed cursors (layers/pubsub.h)", stepPubSub},
+    {"JSON documents with a value index kept exact (layers/doc.h)", stepDocuments},
+    {"a queue: a pop woken by a watch, a lease that expires (layers/queue.h)", stepQueue},
     {"clean up", stepCleanUp},
 };
 

@@ -58,5 +58,9 @@ void addImportCommands(CLI::App& app, Context& context);
 void addVectorCommands(CLI::App& app, Context& context);
 void addInternCommands(CLI::App& app, Context& context);
 void addDirCommands(CLI::App& app, Context& context);
+void addPubSubCommands(CLI::App& app, Context& context);
+void addSpatialCommands(CLI::App& app, Context& context);
+void addDocCommands(CLI::App& app, Context& context);
+void addQueueCommands(CLI::App& app, Context& context);
 
 }  // namespace strata::cli

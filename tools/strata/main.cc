@@ -55,6 +55,10 @@ int runCli(int argc, char** argv) {
   addVectorCommands(app, context);
   addInternCommands(app, context);
   addDirCommands(app, context);
+  addPubSubCommands(app, context);
+  addSpatialCommands(app, context);
+  addDocCommands(app, context);
+  addQueueCommands(app, context);
 
   try {
     app.parse(argc, argv);

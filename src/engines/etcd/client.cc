@@ -86,8 +86,7 @@ void Client::rotate(size_t from) {
 template <class Call>
 void Client::withFailover(Phase phase, const char* what, Call call) {
   const auto giveUp = Clock::now() + timeouts_.failoverBudget;
-  const auto deadline =
-      phase == Phase::kCommit ? timeouts_.commitDeadline : timeouts_.readDeadline;
+  const auto deadline = phase == Phase::kCommit ? timeouts_.commitDeadline : timeouts_.readDeadline;
   auto backoff = std::chrono::milliseconds(10);
   size_t triedInRound = 0;
   for (;;) {
@@ -141,8 +140,8 @@ std::optional<etcdserverpb::StatusResponse> Client::status(size_t index) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + timeouts_.readDeadline);
   etcdserverpb::StatusResponse response;
-  auto s = members_.at(index)->maintenance->Status(&context, etcdserverpb::StatusRequest(),
-                                                   &response);
+  auto s =
+      members_.at(index)->maintenance->Status(&context, etcdserverpb::StatusRequest(), &response);
   if (!s.ok()) return std::nullopt;
   return response;
 }

@@ -49,8 +49,7 @@ class Client {
   // way that does not fail over, or the failover budget is spent.
   [[nodiscard]] etcdserverpb::RangeResponse range(const etcdserverpb::RangeRequest& request,
                                                   Phase phase);
-  [[nodiscard]] etcdserverpb::TxnResponse txn(const etcdserverpb::TxnRequest& request,
-                                              Phase phase);
+  [[nodiscard]] etcdserverpb::TxnResponse txn(const etcdserverpb::TxnRequest& request, Phase phase);
   [[nodiscard]] etcdserverpb::CompactionResponse compact(int64_t revision);
   // The status of member `index`, without failover; nullopt when it does not answer.
   [[nodiscard]] std::optional<etcdserverpb::StatusResponse> status(size_t index);

@@ -12,8 +12,8 @@ bool has(const grpc::Status& status, std::string_view text) {
 }
 
 std::string describe(const grpc::Status& status, std::string_view what) {
-  return std::string(what) + ": gRPC code " + std::to_string(static_cast<int>(status.error_code())) +
-         ", " + status.error_message();
+  return std::string(what) + ": gRPC code " +
+         std::to_string(static_cast<int>(status.error_code())) + ", " + status.error_message();
 }
 
 }  // namespace
@@ -67,7 +67,8 @@ Error translate(const grpc::Status& status, Phase phase, std::string_view what) 
   if (phase == Phase::kCommit && !notSent(status)) {
     return Error(ErrorCode::commit_unknown_result, detail);
   }
-  if (phase == Phase::kOpen) return Error(ErrorCode::io_error, "etcd cluster unreachable: " + detail);
+  if (phase == Phase::kOpen)
+    return Error(ErrorCode::io_error, "etcd cluster unreachable: " + detail);
   return Error(ErrorCode::io_error, detail);
 }
 

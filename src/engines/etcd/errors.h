@@ -17,8 +17,8 @@ enum class Phase { kOpen, kRead, kCommit, kMaintenance };
 
 // How the client reacts to a failure before translating it.
 enum class Retry {
-  kNo,              // translate and throw
-  kOtherEndpoint,   // the request never left or is idempotent: try the next member
+  kNo,             // translate and throw
+  kOtherEndpoint,  // the request never left or is idempotent: try the next member
 };
 
 // Whether the request provably never reached a member that could apply it: no connection was

@@ -209,9 +209,9 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
   void checkReadable(int64_t version) const {
     int64_t base = window_.seenBefore(options_.maxTransactionLifetime);
     if (version < base) {
-      throwError(ErrorCode::transaction_too_old,
-                 "revision " + std::to_string(version) + " is older than the conflict window (" +
-                     std::to_string(base) + ")");
+      throwError(ErrorCode::transaction_too_old, "revision " + std::to_string(version) +
+                                                     " is older than the conflict window (" +
+                                                     std::to_string(base) + ")");
     }
   }
 
@@ -220,8 +220,7 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
     RangeRequest request;
     request.set_key(dataPrefix_ + std::string(key));
     request.set_revision(version);
-    auto response = client_->range(request, Phase::kRead);
-    window_.observe(response.header().revision());
+    auto response = rangeAt(request);
     if (response.kvs_size() == 0) return std::nullopt;
     return decodeValue(response.kvs(0));
   }
@@ -243,14 +242,31 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
       request.set_sort_order(RangeRequest::DESCEND);
       request.set_sort_target(RangeRequest::KEY);
     }
-    auto response = client_->range(request, Phase::kRead);
-    window_.observe(response.header().revision());
+    auto response = rangeAt(request);
     out.kvs.reserve(static_cast<size_t>(response.kvs_size()));
     for (const auto& kv : response.kvs()) {
       out.kvs.push_back(KeyValue{kv.key().substr(dataPrefix_.size()), decodeValue(kv)});
     }
     out.more = response.more();
     return out;
+  }
+
+  // A Range at a fixed revision. The data at a revision a member has applied never changes, so
+  // it is read locally on whichever member (serializable: no ReadIndex round trip through the
+  // leader); a member that has not applied it yet says "future revision", and the read is
+  // repeated linearizably, which waits until that member has caught up.
+  etcdserverpb::RangeResponse rangeAt(RangeRequest& request) {
+    request.set_serializable(true);
+    etcdserverpb::RangeResponse response;
+    try {
+      response = client_->range(request, Phase::kRead);
+    } catch (const Error& e) {
+      if (e.code() != static_cast<int>(ErrorCode::future_version)) throw;
+      request.set_serializable(false);
+      response = client_->range(request, Phase::kRead);
+    }
+    window_.observe(response.header().revision());
+    return response;
   }
 
   std::optional<std::string> readLatest(const std::string& key) {
@@ -413,7 +429,8 @@ NetWrites EtcdEngine::netWrites(const std::vector<Mutation>& mutations,
           existing = inputs.at(m.key).value;
         }
         auto result = applyAtomic(m.type, existing, m.param);
-        out.points[m.key] = result ? std::optional<std::string>(encodePlain(*result)) : std::nullopt;
+        out.points[m.key] =
+            result ? std::optional<std::string>(encodePlain(*result)) : std::nullopt;
       }
     }
   }
@@ -652,9 +669,9 @@ void EtcdEngine::runMaintenance() {
     }
   }
   // etcd's history below the horizon: no live transaction reads there.
-  const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            Clock::now().time_since_epoch())
-                            .count();
+  const int64_t nowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+          .count();
   if (horizon > client_->compactedRevision.load() &&
       nowMs - client_->lastCompactionMs.load() >= 5000) {
     client_->lastCompactionMs = nowMs;

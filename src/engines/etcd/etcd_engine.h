@@ -76,12 +76,12 @@ struct EtcdLimits {
 // Counters for tests and benchmarks; engine must be one made by makeEtcdEngine.
 struct EtcdEngineStats {
   EtcdLimits limits;
-  uint64_t commits = 0;            // commits that succeeded
-  uint64_t conflicts = 0;          // commits that failed with 1020
-  uint64_t guardRetries = 0;       // internal retries (atomic-op inputs or clock moved)
-  uint64_t failovers = 0;          // switches to another endpoint
-  uint64_t markersCollected = 0;   // marker keys deleted by garbage collection
-  int64_t compactedRevision = 0;   // the newest revision this engine compacted at
+  uint64_t commits = 0;           // commits that succeeded
+  uint64_t conflicts = 0;         // commits that failed with 1020
+  uint64_t guardRetries = 0;      // internal retries (atomic-op inputs or clock moved)
+  uint64_t failovers = 0;         // switches to another endpoint
+  uint64_t markersCollected = 0;  // marker keys deleted by garbage collection
+  int64_t compactedRevision = 0;  // the newest revision this engine compacted at
 };
 // Throws: client_invalid_operation (2000) if `engine` is not an etcd engine.
 [[nodiscard]] EtcdEngineStats etcdEngineStats(Engine& engine);

@@ -10,8 +10,10 @@
 // back to the base version: the newest commit at or before (now - maxTransactionLifetime). Reads
 // at the base version or newer are exact; older ones throw transaction_too_old (1007). A view
 // taken at time t therefore stays readable at least until t + maxTransactionLifetime, whatever
-// commits happen meanwhile. Old versions are collected by the commits that follow, amortised:
-// each write queues its key once, and the queue is drained as the base passes it.
+// commits happen meanwhile. Old versions are collected by the commits that follow: each write that
+// supersedes an entry (or writes a tombstone) queues its key once, and each commit drains at most
+// 8 + 2 x (items it queued) of the items the base has passed, so it pays for about its own garbage
+// and never for a backlog left by earlier commits.
 //
 // Commits are serialised: read conflict ranges are checked against the write conflict ranges of
 // every commit after the read version (kv::ConflictSet), then the mutations apply at the new
@@ -27,8 +29,8 @@
 // ReadView is used by one thread at a time, as engine.h says).
 // Cost (n keys in the store, m mutations, r conflict ranges):
 //   get O(log n + log versions of the key); getRange O(log n + keys scanned, tombstones included);
-//   commit O(m log n + conflict set work for r ranges) plus amortised O(log n) per queued
-//   collection; watch O(log n + log watches).
+//   commit O(m log n + conflict set work for r ranges) plus at most 8 + 2 x (items it queued)
+//   collections of O(log versions of the key) each; watch O(log n + log watches).
 #pragma once
 
 #include <chrono>

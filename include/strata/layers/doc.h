@@ -1,0 +1,236 @@
+// DocumentStore: a hierarchical store of JSON documents under a caller's Subspace (usually a
+// directory: DocumentStore(dirLayer.createOrOpen(tr, {"app", "docs"})); several independent stores
+// per database). The store is one JSON tree; every node (object, array, string, number, boolean,
+// null) is one key, addressed by a DocPath such as `pets.fido.species` or `pets.fido.tags[0]`.
+// Values are typed through the tuple encoding, so an integer, a double, a string and a boolean
+// stay distinct and sort in tuple order. Named indexes (stable names, not registration order as in
+// the original SimpleDoc) are kept exact in the same transaction as every write.
+//
+// Key layout (docs/FORMATS.md#documents, tuple-encoded under the subspace S):
+//   (0, p1, ..., pn)             -> node value     the node at path p1..pn (strings for object
+//                                                   members, integers for array elements); the
+//                                                   root is (0,)
+//       node value: "o" object | "a" array | Tuple{scalar}.pack() (null, bool, int, double,
+//       string: first byte is the tuple type code, never 'o' or 'a')
+//   (1, name)                    -> Tuple{pattern, kind, state}.pack()   index definition
+//                                   kind 0 = value, 1 = exists; state 0 = building, 1 = ready
+//   (2, name, v, p1, ..., pn)    -> ""             value-index entry: node p1..pn holds scalar v
+//                                                   (numbers as doubles, see Limits)
+//   (2, name, p1, ..., pn)       -> ""             exists-index entry: node p1..pn exists
+//   (3, name)                    -> key            build cursor: data keys below it are indexed
+// Every node's ancestors exist as "o"/"a" nodes, so a node's own key precedes its descendants and
+// listing children hops from child to child with one limit-1 read each, skipping subtrees.
+//
+// Cost per call (d = path depth, n = nodes written, o = old nodes under the path):
+//   every mutation: one range read of the index definitions (conflicting: adding or dropping an
+//     index makes concurrent writers retry, which is what keeps indexes exact) and d reads of
+//     the ancestors (created as containers when absent).
+//   set: n writes + one range clear; reads the o old nodes only when an index pattern can match
+//     at or below the path (to remove their entries), plus 1 write/clear per index entry.
+//   update: set's cost per replaced member plus one read per merged object.
+//   remove: one read of the node; o reads as for set; one range clear.
+//   get: one range read of the subtree. listChildren: one limit-1 read per child returned.
+//   find / findRange / findPrefix: one range read of the index entries.
+// On commit_unknown_result (1021): every mutation is idempotent (set, update — a deep merge
+//   applied twice gives the same tree — remove, addIndex with the same definition, buildIndex,
+//   dropIndex): retry it.
+// Limits: a node's value up to 100,000 bytes (value_too_large, 2103); a path packs to under
+//   ~9,900 bytes with the subspace prefix and, for indexed nodes, the indexed value (2102).
+//   One set writes its subtree in one transaction (10 MB, 5 s): split big trees with
+//   importJson(). Value indexes order numbers as doubles (integers beyond 2^53 round; the path
+//   still leads to the exact stored integer); strings, numbers, booleans and null sort in tuple
+//   order: null < strings < numbers < false < true.
+// Thread safety: immutable after construction; share freely.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "strata/kv.h"
+#include "strata/subspace.h"
+
+namespace strata::layers {
+
+// A node's address: object member names and array indexes from the root.
+// Text form: members separated by '.', array indexes in brackets: `pets.fido.tags[0]`,
+// `[2].name`; `\` escapes '.', '[', ']' and '\' inside a name (toString() also writes a
+// member named "?" as `\?`, the form index patterns read literally); "" is the root.
+struct DocPath {
+  using Element = std::variant<std::string, int64_t>;
+  std::vector<Element> elements;
+
+  // Throws: invalid_input (3005) for an empty member name, a bad or negative index, a dangling
+  //   escape or an unbalanced bracket.
+  [[nodiscard]] static DocPath parse(std::string_view text);
+  // The text form (parse(toString()) == *this).
+  [[nodiscard]] std::string toString() const;
+  // This path extended by one element.
+  [[nodiscard]] DocPath child(Element element) const;
+  friend bool operator==(const DocPath&, const DocPath&) = default;
+};
+
+enum class NodeKind : uint8_t { kObject, kArray, kScalar };
+
+struct DocChild {
+  DocPath::Element name;
+  NodeKind kind = NodeKind::kScalar;
+};
+
+enum class IndexKind : uint8_t { kValue = 0, kExists = 1 };     // on-disk format: never renumber
+enum class IndexState : uint8_t { kBuilding = 0, kReady = 1 };  // on-disk: never renumber
+
+// An index over the nodes whose path matches `pattern`: a DocPath text in which a `?` element
+// (`.?` or `[?]`; `\?` is a member literally named "?") matches any member name or array index:
+// `pets.?.species`, `orders[?].total`. kValue indexes scalar nodes by value; kExists indexes
+// every matching node (objects and arrays included).
+struct IndexSpec {
+  std::string name;
+  std::string pattern;
+  IndexKind kind = IndexKind::kValue;
+  friend bool operator==(const IndexSpec&, const IndexSpec&) = default;
+};
+
+struct IndexInfo {
+  IndexSpec spec;
+  IndexState state = IndexState::kBuilding;
+};
+
+// One index hit: the matching node, its indexed value (null for exists indexes) and the
+// document it belongs to: the path up to and including the last `?` of the pattern (the node
+// itself when the pattern has none).
+struct IndexMatch {
+  DocPath path;
+  DocPath document;
+  nlohmann::json value;
+};
+
+// The result of checkIndex(): entries without a matching node and nodes without an entry.
+struct IndexCheck {
+  std::vector<std::string> missing;  // node paths (text) the index lacks
+  std::vector<std::string> extra;    // entries (rendered) that match no node
+  [[nodiscard]] bool ok() const { return missing.empty() && extra.empty(); }
+};
+
+enum class JsonFormat : uint8_t {
+  kJson,      // one JSON value (import: an object whose members become children of the target)
+  kJsonLines  // one {"path": "...", "value": ...} object per line, path relative to the target
+};
+
+struct ImportOptions {
+  JsonFormat format = JsonFormat::kJsonLines;
+  // Members/lines written per transaction stop being added past this many bytes of JSON text.
+  int64_t batchBytes = 1'000'000;
+  // Called after each committed batch with the documents written so far.
+  std::function<void(int64_t documents)> progress;
+};
+
+class DocumentStore {
+ public:
+  explicit DocumentStore(Subspace subspace);
+
+  [[nodiscard]] const Subspace& subspace() const noexcept { return subspace_; }
+
+  // Replaces the node at `path` (and its whole subtree) with `value`, creating missing ancestors
+  // as objects (or arrays where the next element is an index).
+  // Throws: client_invalid_operation (2000) when an ancestor is a scalar, a member name meets an
+  //   array or an index meets an object, or an array index is past the array's end (index ==
+  //   length appends); invalid_input (3005) for a value JSON cannot hold (binary, discarded);
+  //   value_too_large (2103) / key_too_large (2102) past the limits.
+  void set(Transaction& tr, const DocPath& path, const nlohmann::json& value) const;
+  // The subtree at `path` as JSON (array holes left by remove() read as null).
+  // Returns: std::nullopt when no node is there. Conflicts: the subtree's range.
+  [[nodiscard]] std::optional<nlohmann::json> get(Transaction& tr, const DocPath& path) const;
+  // Deep merge (RFC 7396 merge patch): an object `patch` merges member by member into an object
+  // node (recursively); a null member deletes that member; anything else replaces (as set()).
+  // Throws: as set().
+  void update(Transaction& tr, const DocPath& path, const nlohmann::json& patch) const;
+  // Deletes the node at `path` and its subtree (an array element leaves a hole; the root path
+  // empties the store). Returns: whether a node was there.
+  bool remove(Transaction& tr, const DocPath& path) const;
+  // The children of the node at `path` in key order (member names in byte order, array indexes
+  // ascending), starting after `after` when given, at most `limit` (0 = all).
+  // Cost: one limit-1 read per child; never reads grandchildren.
+  [[nodiscard]] std::vector<DocChild> listChildren(
+      Transaction& tr, const DocPath& path, int limit = 0,
+      std::optional<DocPath::Element> after = {}) const;
+  // The kind of node at `path`, or std::nullopt.
+  [[nodiscard]] std::optional<NodeKind> kind(Transaction& tr, const DocPath& path) const;
+
+  // Defines an index in the building state (maintained by every write, not yet queryable) and
+  // returns false if an identical definition exists (true when created). Run buildIndex() next.
+  // Throws: client_invalid_operation (2000) when `name` exists with another definition;
+  //   invalid_input (3005) for an empty name or a malformed pattern.
+  bool addIndex(Transaction& tr, const IndexSpec& spec) const;
+  // Indexes up to `batchNodes` existing nodes from the build cursor on; marks the index ready
+  // when the data is exhausted. Returns: true when the index is ready.
+  // Throws: client_invalid_operation (2000) for an unknown index.
+  bool buildIndexStep(Transaction& tr, std::string_view name, int batchNodes = 1000) const;
+  // Removes an index and its entries. Returns: whether it existed.
+  bool dropIndex(Transaction& tr, std::string_view name) const;
+  [[nodiscard]] std::vector<IndexInfo> listIndexes(Transaction& tr) const;
+
+  // Value-index queries: nodes whose value == `value`, in [lo, hi) (a null bound is open), or
+  // strings starting with `prefix`; ordered by value then path; at most `limit` (0 = all).
+  // Exists indexes: find() with a null value lists every indexed node.
+  // Throws: client_invalid_operation (2000) for an unknown or still building index, or a value
+  //   query on an exists index; invalid_input (3005) for a non-scalar value.
+  // Conflicts: the range of entries read (a concurrent write to a match makes commit retry).
+  [[nodiscard]] std::vector<IndexMatch> find(Transaction& tr, std::string_view index,
+                                             const nlohmann::json& value, int limit = 0) const;
+  [[nodiscard]] std::vector<IndexMatch> findRange(Transaction& tr, std::string_view index,
+                                                  const nlohmann::json& lo,
+                                                  const nlohmann::json& hi, int limit = 0) const;
+  [[nodiscard]] std::vector<IndexMatch> findPrefix(Transaction& tr, std::string_view index,
+                                                   std::string_view prefix, int limit = 0) const;
+  // Compares every entry of `index` with the documents and vice versa (a full scan of both).
+  [[nodiscard]] IndexCheck checkIndex(Transaction& tr, std::string_view index) const;
+
+  // Database& conveniences: each runs the method above inside Database::run() (reads inside
+  // Database::read()).
+  void set(Database& db, const DocPath& path, const nlohmann::json& value) const;
+  [[nodiscard]] std::optional<nlohmann::json> get(Database& db, const DocPath& path) const;
+  void update(Database& db, const DocPath& path, const nlohmann::json& patch) const;
+  bool remove(Database& db, const DocPath& path) const;
+  [[nodiscard]] std::vector<DocChild> listChildren(Database& db, const DocPath& path) const;
+  bool addIndex(Database& db, const IndexSpec& spec) const;
+  // Runs buildIndexStep() in successive transactions until the index is ready (resumable: a
+  // crashed build continues from its cursor). `progress` receives the batches done.
+  void buildIndex(Database& db, std::string_view name, int batchNodes = 1000,
+                  const std::function<void(int64_t batches)>& progress = {}) const;
+  bool dropIndex(Database& db, std::string_view name) const;
+  [[nodiscard]] std::vector<IndexMatch> find(Database& db, std::string_view index,
+                                             const nlohmann::json& value, int limit = 0) const;
+
+  // Streams JSON in from `in` under `target` in bounded transactions (ImportOptions). kJsonLines
+  // reads line by line; kJson parses the whole input, then writes member by member.
+  // Returns: documents written. Throws: invalid_input (3005) for malformed JSON or a line
+  //   without "path"; as set(). On 1021 a batch is retried as a whole (set is idempotent).
+  int64_t importJson(Database& db, const DocPath& target, std::istream& in,
+                     const ImportOptions& options = {}) const;
+  // Writes the subtree at `path` to `out`: kJson one value, kJsonLines one line per child.
+  // Each child is read in its own transaction (consistent per child, not across children).
+  // Returns: children written (1 for a scalar in kJson). Throws: client_invalid_operation (2000)
+  //   when no node is at `path`.
+  int64_t exportJson(Database& db, const DocPath& path, std::ostream& out,
+                     JsonFormat format = JsonFormat::kJson) const;
+
+ private:
+  class Writer;  // one mutation's view: index definitions, ancestor checks, the write hook
+  friend class Writer;
+
+  Subspace subspace_;
+  Subspace nodes_;
+  Subspace indexDefs_;
+  Subspace indexEntries_;
+  Subspace buildCursors_;
+};
+
+}  // namespace strata::layers

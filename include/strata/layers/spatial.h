@@ -1,0 +1,181 @@
+// SpatialIndex: 2-D points with byte-string ids under a caller's Subspace, indexed on a Z-order
+// (Morton) curve so that rectangle queries, k-nearest-neighbour searches and point-in-polygon
+// queries read only the parts of the curve that can hold an answer.
+//
+// Coordinates are integers in [0, 2^32) on each axis; the Morton code z interleaves them (bit k of
+// x -> bit 2k of z, bit k of y -> bit 2k+1), a 64-bit value stored big-endian so key order is curve
+// order. A longitude/latitude front end (toGrid / fromGrid and the *LonLat methods) maps
+// [-180, 180] x [-90, 90] degrees linearly onto the grid (about 8.4e-8 degrees per step in x).
+//
+// A rectangle query [x0, x1) x [y0, y1) first splits the rectangle into at most
+// SpatialOptions::maxRanges curve ranges (a quadtree decomposition: cells fully inside become
+// exact ranges; cells on the border are split level by level while the budget lasts), then reads
+// each range with snapshot reads, and inside a border range jumps over the curve's gaps: at the
+// first key outside the rectangle it computes the next curve position inside it (BIGMIN) and
+// resumes the read there. No read runs past a range, so nothing far outside the rectangle is read.
+//
+// Key layout (docs/FORMATS.md#spatial-index, tuple-encoded under the subspace):
+//   (0, z, id) -> ""          one point; z = 8-byte big-endian Morton code (tuple bytes)
+//   (1, id)    -> z           the point's location, 8 bytes big-endian
+//
+// Cost per call (R = curve ranges of the decomposition, S = keys scanned, N = points returned):
+//   set: 1 read of (1, id) (conflicting: a concurrent set/remove of the same id retries), 0-1
+//     clear of the old curve entry, 2 writes. The old curve entry is removed in the same
+//     transaction, so a move never leaves a stale point.
+//   get: 1 read (conflicting on (1, id)). remove: 1 read, 2 clears.
+//   query: R snapshot range reads (each bounded by its range, restarted once per gap jumped),
+//     S keys examined, R read-conflict ranges, one per covered curve range: a write inside the
+//     rectangle conflicts with the query's transaction; a write outside every covered range does
+//     not. The covered ranges are exact for cells fully inside and may overhang the rectangle by
+//     border cells no larger than the decomposition's finest level.
+//   nearest: a few expanding square queries (doubling, at most 33); conflict ranges only for the
+//     final square. queryPolygon: one query of the polygon's bounding box, filtered.
+//
+// On commit_unknown_result (1021): every mutation is idempotent: set(id, x, y) sets the same
+// state when run again (a retry finds the point already at (x, y) and only rewrites it);
+// remove(id) of an absent id does nothing. Retrying after 1021 is always safe.
+//
+// Limits: ids up to ~9,900 bytes (key limit 10,000: key_too_large 2102). Coordinates must be
+// < 2^32 (invalid_option_value 2006). A query's read-conflict ranges count toward the 10 MB
+// commit limit (maxRanges keeps them few). A query returns all its points at once: keep
+// rectangles to what fits in memory and in the 5-second transaction window.
+//
+// Thread safety: immutable after construction; share freely.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "strata/kv.h"
+#include "strata/subspace.h"
+
+namespace strata::layers {
+
+// One past the largest coordinate on each axis.
+inline constexpr uint64_t kSpatialGridSize = uint64_t{1} << 32;
+
+struct SpatialPoint {
+  std::string id;
+  uint32_t x = 0;
+  uint32_t y = 0;
+  bool operator==(const SpatialPoint&) const = default;
+};
+
+// A half-open rectangle [x0, x1) x [y0, y1); x1 and y1 may be kSpatialGridSize. Empty when
+// x0 >= x1 or y0 >= y1.
+struct SpatialRect {
+  uint64_t x0 = 0;
+  uint64_t y0 = 0;
+  uint64_t x1 = 0;
+  uint64_t y1 = 0;
+};
+
+// What a query returns: the points, and how much work finding them took.
+struct SpatialQueryResult {
+  // The points inside, in curve (Morton) order; nearest(): by distance, then id.
+  std::vector<SpatialPoint> points;
+  // Keys examined (inside and outside the shape); points.size() of them were returned.
+  uint64_t scanned = 0;
+  // Curve ranges the query was split into (each one read, each one a read-conflict range).
+  uint64_t ranges = 0;
+  // Range reads issued (one per range, plus one per gap jumped inside a range).
+  uint64_t reads = 0;
+};
+
+struct SpatialOptions {
+  // Most curve ranges a rectangle is split into. More ranges read less outside the rectangle
+  // and give narrower conflict ranges, at one range read each. Must be >= 1.
+  int maxRanges = 64;
+};
+
+// Longitude/latitude in degrees.
+struct LonLat {
+  double lon = 0;
+  double lat = 0;
+};
+
+class SpatialIndex {
+ public:
+  // Throws: client_invalid_operation (2000) for maxRanges < 1.
+  explicit SpatialIndex(Subspace subspace, SpatialOptions options = {});
+
+  [[nodiscard]] const Subspace& subspace() const noexcept { return subspace_; }
+
+  // Places point `id` at (x, y), moving it if it exists (its old curve entry is cleared here).
+  // Throws: invalid_option_value (2006) for x or y >= 2^32; key_too_large (2102) for a long id.
+  // Conflicts: reads (1, id).
+  void set(Transaction& tr, std::string_view id, uint64_t x, uint64_t y) const;
+  // Returns: (x, y) of `id`, or std::nullopt when absent. Conflicts: reads (1, id).
+  [[nodiscard]] std::optional<std::pair<uint32_t, uint32_t>> get(Transaction& tr,
+                                                                 std::string_view id) const;
+  // Removes `id`. Returns: true if it existed (a Database& retry after 1021 may say false for a
+  // removal that did land). Throws: key_too_large (2102). Conflicts: reads (1, id).
+  bool remove(Transaction& tr, std::string_view id) const;
+  // Removes every point. Cost: one range clear.
+  void clear(Transaction& tr) const;
+
+  // The points in `rect` (half-open). An empty rectangle returns nothing and reads nothing.
+  // Throws: invalid_option_value (2006) when x1 or y1 > 2^32.
+  // Conflicts: one read-conflict range per covered curve range (see the header).
+  [[nodiscard]] SpatialQueryResult query(Transaction& tr, const SpatialRect& rect) const;
+  // The `k` points nearest to (x, y) by Euclidean distance, nearest first, ties by id; fewer when
+  // the index holds fewer. Exact. Throws: invalid_option_value (2006) for x or y >= 2^32 or
+  // k < 0. Conflicts: the final search square's curve ranges.
+  [[nodiscard]] SpatialQueryResult nearest(Transaction& tr, uint64_t x, uint64_t y, int k) const;
+  // The points inside the simple or self-intersecting polygon `vertices` (even-odd rule, see
+  // pointInPolygon), in curve order. Fewer than 3 vertices: nothing.
+  // Conflicts: the bounding box's curve ranges.
+  [[nodiscard]] SpatialQueryResult queryPolygon(
+      Transaction& tr, const std::vector<std::pair<uint32_t, uint32_t>>& vertices) const;
+
+  // Longitude/latitude front end: the same calls on toGrid() coordinates.
+  // Throws: invalid_option_value (2006) for lon outside [-180, 180] or lat outside [-90, 90].
+  void setLonLat(Transaction& tr, std::string_view id, LonLat where) const;
+  [[nodiscard]] std::optional<LonLat> getLonLat(Transaction& tr, std::string_view id) const;
+  // The points whose grid cell lies in the box [sw.lon, ne.lon] x [sw.lat, ne.lat] (both ends
+  // inclusive). A box crossing the antimeridian (sw.lon > ne.lon) is two rectangles.
+  [[nodiscard]] SpatialQueryResult queryLonLat(Transaction& tr, LonLat sw, LonLat ne) const;
+
+  // Database& conveniences: each runs the method above inside Database::run() (reads inside
+  // Database::read()).
+  void set(Database& db, std::string_view id, uint64_t x, uint64_t y) const;
+  [[nodiscard]] std::optional<std::pair<uint32_t, uint32_t>> get(Database& db,
+                                                                 std::string_view id) const;
+  bool remove(Database& db, std::string_view id) const;
+  [[nodiscard]] SpatialQueryResult query(Database& db, const SpatialRect& rect) const;
+  [[nodiscard]] SpatialQueryResult nearest(Database& db, uint64_t x, uint64_t y, int k) const;
+
+  // The grid cell of a longitude/latitude: floor((lon + 180) / 360 * 2^32), likewise for lat over
+  // 180 degrees, with the upper edge mapped to 2^32 - 1. Throws: invalid_option_value (2006).
+  [[nodiscard]] static std::pair<uint32_t, uint32_t> toGrid(LonLat where);
+  // The south-west corner of a grid cell, in degrees.
+  [[nodiscard]] static LonLat fromGrid(uint32_t x, uint32_t y);
+  // The Morton code of (x, y).
+  [[nodiscard]] static uint64_t morton(uint32_t x, uint32_t y) noexcept;
+  // Even-odd (crossing number) test with exact 128-bit integer arithmetic. Points exactly on an
+  // edge count as inside or outside by the rule's half-open convention (consistently, so two
+  // polygons sharing an edge never both claim a point on it).
+  [[nodiscard]] static bool pointInPolygon(
+      uint32_t x, uint32_t y, const std::vector<std::pair<uint32_t, uint32_t>>& vertices) noexcept;
+
+ private:
+  using CurveRanges = std::vector<std::pair<uint64_t, uint64_t>>;  // inclusive [first, last]
+
+  [[nodiscard]] std::string curveKey(uint64_t z, std::string_view id) const;
+  [[nodiscard]] std::string curveBound(uint64_t z) const;       // before every key of z
+  [[nodiscard]] std::string curveBoundAfter(uint64_t z) const;  // after every key of z
+  [[nodiscard]] std::string locationKey(std::string_view id) const;
+  [[nodiscard]] CurveRanges plan(const SpatialRect& rect) const;
+  void scan(Transaction& tr, const SpatialRect& rect, const CurveRanges& ranges,
+            SpatialQueryResult& out) const;
+  void addConflicts(Transaction& tr, const CurveRanges& ranges) const;
+
+  Subspace subspace_;
+  SpatialOptions options_;
+};
+
+}  // namespace strata::layers

@@ -1,0 +1,374 @@
+// Queue layer: order, both pop modes, idempotent push, leases, blocking pop, concurrency and a
+// consumer killed mid-lease. Runs on "memory:" and on "file:<temp dir>".
+#include "strata/layers/queue.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace strata::layers {
+namespace {
+
+using std::chrono::milliseconds;
+
+int errorCodeOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return 0;
+}
+
+class QueueTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      db_.emplace(Database::open("memory:"));
+      return;
+    }
+    std::string dir = (std::filesystem::temp_directory_path() / "strata-queue-XXXXXX").string();
+    ASSERT_NE(mkdtemp(dir.data()), nullptr);
+    dir_ = dir;
+    url_ = "file:" + dir + "/db";
+    try {
+      db_.emplace(Database::open(url_));
+    } catch (const Error& e) {
+      GTEST_SKIP() << "the embedded engine does not open yet: " << e.what();
+    }
+  }
+  void TearDown() override {
+    db_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  Database& db() { return *db_; }
+
+  Subspace space_{Tuple{"queue-test"}};
+  std::optional<Database> db_;
+  std::string dir_;
+  std::string url_;
+};
+
+QueueOptions single() {
+  QueueOptions o;
+  o.mode = PopMode::kSingleClient;
+  return o;
+}
+
+QueueOptions contended(int window) {
+  QueueOptions o;
+  o.mode = PopMode::kHighContention;
+  o.contentionWindow = window;
+  return o;
+}
+
+std::vector<std::string> drain(Database& db, const Queue& q) {
+  std::vector<std::string> out;
+  while (auto item = q.pop(db)) out.push_back(*item);
+  return out;
+}
+
+TEST_P(QueueTest, PopReturnsItemsInTheOrderTheirPushesCommitted) {
+  Queue q(space_, single());
+  for (int i = 0; i < 10; ++i) q.push(db(), "item" + std::to_string(i));
+  std::vector<std::string> expected;
+  for (int i = 0; i < 10; ++i) expected.push_back("item" + std::to_string(i));
+  EXPECT_EQ(drain(db(), q), expected);
+}
+
+TEST_P(QueueTest, PushesInOneTransactionKeepTheirOrder) {
+  Queue q(space_, single());
+  db().run([&](Transaction& tr) {
+    q.push(tr, "c");
+    q.push(tr, "a");
+    q.push(tr, "b");
+  });
+  q.push(db(), "d");
+  EXPECT_EQ(drain(db(), q), (std::vector<std::string>{"c", "a", "b", "d"}));
+}
+
+TEST_P(QueueTest, AHighContentionWindowOfOneIsStrictFifo) {
+  Queue q(space_, contended(1));
+  for (int i = 0; i < 5; ++i) q.push(db(), std::to_string(i));
+  EXPECT_EQ(drain(db(), q), (std::vector<std::string>{"0", "1", "2", "3", "4"}));
+}
+
+TEST_P(QueueTest, HighContentionPopDeliversEveryItemOnceWithinItsWindow) {
+  Queue q(space_, contended(4));
+  for (int i = 0; i < 40; ++i) q.push(db(), std::to_string(i));
+  std::vector<std::string> got = drain(db(), q);
+  ASSERT_EQ(got.size(), 40u);
+  for (size_t n = 0; n < got.size(); ++n) {
+    // The n-th pop chooses among the 4 oldest remaining items, so it is at most n + 3.
+    EXPECT_LE(std::stoi(got[n]), static_cast<int>(n) + 3);
+  }
+  std::sort(got.begin(), got.end(), [](auto& a, auto& b) { return std::stoi(a) < std::stoi(b); });
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(got[i], std::to_string(i));
+}
+
+TEST_P(QueueTest, PopOnAnEmptyQueueReturnsNothing) {
+  Queue q(space_);
+  EXPECT_EQ(q.pop(db()), std::nullopt);
+  EXPECT_EQ(q.peek(db()), std::nullopt);
+  EXPECT_TRUE(q.empty(db()));
+}
+
+TEST_P(QueueTest, AnEmptyItemIsAnItemNotAbsence) {
+  Queue q(space_);
+  q.push(db(), "");
+  EXPECT_EQ(q.pop(db()), std::optional<std::string>(""));
+  EXPECT_EQ(q.pop(db()), std::nullopt);
+}
+
+TEST_P(QueueTest, PeekShowsTheHeadWithoutRemovingIt) {
+  Queue q(space_);
+  q.push(db(), "first");
+  q.push(db(), "second");
+  EXPECT_EQ(q.peek(db()), std::optional<std::string>("first"));
+  EXPECT_EQ(q.size(db()), 2);
+}
+
+TEST_P(QueueTest, SizeCountsQueuedAndLeasedItemsUntilAcked) {
+  Queue q(space_);
+  q.push(db(), "a");
+  q.push(db(), "b");
+  EXPECT_EQ(q.size(db()), 2);
+  auto lease = q.popWithLease(db(), milliseconds(60'000));
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(q.size(db()), 2);
+  EXPECT_TRUE(q.ack(db(), lease->token));
+  EXPECT_EQ(q.size(db()), 1);
+  ASSERT_TRUE(q.pop(db()).has_value());
+  EXPECT_EQ(q.size(db()), 0);
+  EXPECT_TRUE(q.empty(db()));
+}
+
+TEST_P(QueueTest, ClearRemovesItemsAndLeases) {
+  Queue q(space_);
+  q.push(db(), "a");
+  q.push(db(), "b");
+  auto lease = q.popWithLease(db(), milliseconds(1));
+  ASSERT_TRUE(lease.has_value());
+  q.clear(db());
+  EXPECT_EQ(q.size(db()), 0);
+  EXPECT_EQ(q.pop(db()), std::nullopt);
+  EXPECT_FALSE(q.ack(db(), lease->token));
+  q.push(db(), "c");
+  EXPECT_EQ(q.pop(db()), std::optional<std::string>("c"));
+}
+
+TEST_P(QueueTest, APushIdMakesARetriedPushLandOnce) {
+  Queue q(space_, single());
+  EXPECT_TRUE(q.push(db(), "x", "id-1"));
+  EXPECT_FALSE(q.push(db(), "x", "id-1"));
+  EXPECT_TRUE(q.push(db(), "y", "id-2"));
+  EXPECT_EQ(drain(db(), q), (std::vector<std::string>{"x", "y"}));
+  // The marker outlives the item: a late retry still does nothing.
+  EXPECT_FALSE(q.push(db(), "x", "id-1"));
+  EXPECT_EQ(q.size(db()), 0);
+}
+
+TEST_P(QueueTest, PrunePushIdsForgetsOldMarkersOnly) {
+  Queue q(space_);
+  EXPECT_TRUE(q.push(db(), "x", "id-1"));
+  int pruned = db().run([&](Transaction& tr) {
+    return q.prunePushIds(tr, std::chrono::system_clock::now() - std::chrono::hours(1));
+  });
+  EXPECT_EQ(pruned, 0);
+  pruned = db().run([&](Transaction& tr) {
+    return q.prunePushIds(tr, std::chrono::system_clock::now() + std::chrono::hours(1));
+  });
+  EXPECT_EQ(pruned, 1);
+  EXPECT_TRUE(q.push(db(), "x", "id-1"));
+}
+
+TEST_P(QueueTest, BadArgumentsRaiseTheirErrors) {
+  EXPECT_EQ(errorCodeOf([&] { Queue q(space_, contended(0)); }), 2000);
+  Queue q(space_);
+  EXPECT_EQ(errorCodeOf([&] { q.push(db(), std::string(100'000, 'x')); }), 2103);
+  EXPECT_EQ(errorCodeOf([&] { q.push(db(), "x", ""); }), 2000);
+  EXPECT_EQ(errorCodeOf([&] { q.push(db(), "x", std::string(20'000, 'k')); }), 2102);
+  EXPECT_EQ(errorCodeOf([&] { (void)q.popWithLease(db(), milliseconds(0)); }), 2000);
+  EXPECT_EQ(errorCodeOf([&] { (void)q.pop(db(), milliseconds(-1)); }), 2000);
+  EXPECT_EQ(errorCodeOf([&] { q.ack(db(), "not a token"); }), 3005);
+  EXPECT_EQ(errorCodeOf([&] { q.ack(db(), Tuple{1, 2, 3}.pack()); }), 3005);
+  EXPECT_EQ(
+      errorCodeOf([&] { db().run([&](Transaction& tr) { (void)q.prunePushIds(tr, {}, -1); }); }),
+      2012);
+  // The largest allowed item goes through.
+  q.push(db(), std::string(99'992, 'x'));
+  EXPECT_EQ(q.pop(db())->size(), 99'992u);
+}
+
+TEST_P(QueueTest, ALeaseHidesItsItemAndAckDeletesItOnce) {
+  Queue q(space_);
+  q.push(db(), "job");
+  auto lease = q.popWithLease(db(), milliseconds(60'000));
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->item, "job");
+  EXPECT_GT(lease->deadline, std::chrono::system_clock::now());
+  EXPECT_EQ(q.pop(db()), std::nullopt);
+  EXPECT_EQ(q.peek(db()), std::nullopt);
+  EXPECT_TRUE(q.ack(db(), lease->token));
+  EXPECT_FALSE(q.ack(db(), lease->token));
+  EXPECT_TRUE(q.empty(db()));
+}
+
+TEST_P(QueueTest, AnUnackedItemComesBackAfterItsVisibilityTimeout) {
+  Queue q(space_, single());
+  q.push(db(), "job");
+  q.push(db(), "later");
+  auto lease = q.popWithLease(db(), milliseconds(100));
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->item, "job");
+  EXPECT_EQ(q.pop(db()), std::optional<std::string>("later"));
+  // The blocking pop sleeps until the lease deadline and then gets the item back.
+  auto again = q.popWithLease(db(), milliseconds(60'000), milliseconds(30'000));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->item, "job");
+  EXPECT_FALSE(q.ack(db(), lease->token));  // the first holder's lease is gone
+  EXPECT_TRUE(q.ack(db(), again->token));
+  EXPECT_TRUE(q.empty(db()));
+}
+
+TEST_P(QueueTest, AnExpiredLeaseIsDeliveredBeforeQueuedItems) {
+  Queue q(space_, single());
+  q.push(db(), "first");
+  auto lease = q.popWithLease(db(), milliseconds(1));
+  ASSERT_TRUE(lease.has_value());
+  q.push(db(), "second");
+  while (std::chrono::system_clock::now() <= lease->deadline) std::this_thread::yield();
+  EXPECT_EQ(q.peek(db()), std::optional<std::string>("first"));
+  EXPECT_EQ(drain(db(), q), (std::vector<std::string>{"first", "second"}));
+  EXPECT_TRUE(q.empty(db()));
+}
+
+TEST_P(QueueTest, ABlockingPopTimesOutOnAnEmptyQueue) {
+  Queue q(space_);
+  EXPECT_EQ(q.pop(db(), milliseconds(50)), std::nullopt);
+}
+
+TEST_P(QueueTest, ABlockingPopWakesWhenAnotherThreadPushes) {
+  Queue q(space_);
+  std::optional<std::string> got;
+  std::thread consumer([&] { got = q.pop(db(), milliseconds(30'000)); });
+  q.push(db(), "wake");
+  consumer.join();
+  EXPECT_EQ(got, std::optional<std::string>("wake"));
+}
+
+// 4 producers and 4 consumers: the multiset popped equals the multiset pushed.
+void runProducersAndConsumers(Database& db, const Queue& q, bool leases) {
+  constexpr int kProducers = 4, kConsumers = 4, kPerProducer = 150;
+  constexpr int kTotal = kProducers * kPerProducer;
+  std::atomic<int> popped{0};
+  std::mutex mu;
+  std::vector<std::string> got;
+  std::vector<std::thread> threads;
+  for (int p = 0; p < kProducers; ++p) {
+    threads.emplace_back([&, p] {
+      for (int i = 0; i < kPerProducer; ++i) {
+        q.push(db, std::to_string(p) + ":" + std::to_string(i));
+      }
+    });
+  }
+  for (int c = 0; c < kConsumers; ++c) {
+    threads.emplace_back([&] {
+      while (popped.load() < kTotal) {
+        std::optional<std::string> item;
+        if (leases) {
+          auto lease = q.popWithLease(db, milliseconds(60'000), milliseconds(20));
+          if (lease) {
+            EXPECT_TRUE(q.ack(db, lease->token));
+            item = lease->item;
+          }
+        } else {
+          item = q.pop(db, milliseconds(20));
+        }
+        if (!item) continue;
+        ++popped;
+        std::lock_guard<std::mutex> lock(mu);
+        got.push_back(*item);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::string> expected;
+  for (int p = 0; p < kProducers; ++p) {
+    for (int i = 0; i < kPerProducer; ++i)
+      expected.push_back(std::to_string(p) + ":" + std::to_string(i));
+  }
+  std::sort(got.begin(), got.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(got, expected);
+  EXPECT_TRUE(q.empty(db));
+}
+
+TEST_P(QueueTest, FourProducersAndFourHighContentionConsumersLoseAndDuplicateNothing) {
+  runProducersAndConsumers(db(), Queue(space_, contended(16)), false);
+}
+
+TEST_P(QueueTest, FourProducersAndFourSingleClientConsumersLoseAndDuplicateNothing) {
+  runProducersAndConsumers(db(), Queue(space_, single()), false);
+}
+
+TEST_P(QueueTest, FourProducersAndFourLeasingConsumersLoseAndDuplicateNothing) {
+  runProducersAndConsumers(db(), Queue(space_, contended(16)), true);
+}
+
+TEST_P(QueueTest, AConsumerKilledMidLeaseLosesNothing) {
+  if (GetParam() == "memory") GTEST_SKIP() << "needs a database shared between processes";
+  Queue q(space_);
+  q.push(db(), "survivor");
+  db_.reset();  // the child opens its own handle
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    try {
+      Database cdb = Database::open(url_);
+      auto lease = Queue(space_).popWithLease(cdb, milliseconds(300));
+      char ok = lease && lease->item == "survivor" ? 'y' : 'n';
+      if (write(fds[1], &ok, 1) != 1) _exit(2);
+      for (;;) pause();  // "working" until killed
+    } catch (...) {
+      _exit(3);
+    }
+  }
+  close(fds[1]);
+  char ok = 0;
+  ASSERT_EQ(read(fds[0], &ok, 1), 1);
+  close(fds[0]);
+  EXPECT_EQ(ok, 'y');
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  db_.emplace(Database::open(url_));
+  EXPECT_EQ(q.size(db()), 1);
+  auto back = q.popWithLease(db(), milliseconds(60'000), milliseconds(30'000));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->item, "survivor");
+  EXPECT_TRUE(q.ack(db(), back->token));
+  EXPECT_TRUE(q.empty(db()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, QueueTest, ::testing::Values("memory", "file"));
+
+}  // namespace
+}  // namespace strata::layers
