@@ -45,7 +45,7 @@ class ConflictSet {
   // Forgets writes older than `horizon` (a lower horizon than the current one changes nothing);
   // read versions below it can no longer be checked. Every query answers as if all of them were
   // gone at once; the memory they hold is released incrementally, by this call and later ones.
-  // Cost: O(log n) plus the steps that the ranges added since the previous call paid for (4 per
+  // Cost: O(log n) plus the steps that the ranges added since the previous call paid for (8 per
   // range); call it once per commit to keep steps() proportional to the writes in the window.
   void prune(int64_t horizon);
   [[nodiscard]] int64_t horizon() const { return horizon_; }
@@ -53,7 +53,7 @@ class ConflictSet {
   [[nodiscard]] size_t steps() const { return steps_.size(); }
 
  private:
-  static constexpr size_t kPruneCreditPerAdd = 4;
+  static constexpr size_t kPruneCreditPerAdd = 8;
 
   std::map<std::string, int64_t, std::less<>> steps_;
   int64_t horizon_ = 0;

@@ -79,7 +79,7 @@ TEST_F(SpatialCommandTest, NearPrintsTheNearestFirst) {
 
 TEST_F(SpatialCommandTest, PolygonPrintsThePointsInside) {
   ok({"set", "shops", "in", "2", "1"});
-  ok({"set", "shops", "out", "1", "8"});
+  ok({"set", "shops", "out", "8", "8"});
   CliResult r = run({"polygon", "shops", "0", "0", "10", "0", "0", "10"});
   EXPECT_EQ(r.exitCode, 0) << r;
   EXPECT_EQ(r.out, "in 2 1\n");

@@ -1,0 +1,192 @@
+// Document store: JSON Lines import of 100k small documents (docs/s), without and with a value
+// index maintained during the import, then one indexed equality query beside a full scan that
+// computes the same answer (one range read of every document, filtered in memory), in the same
+// run. Both answers are compared; the run aborts if they differ. Prints the ratios.
+//
+//   build/release/bench/doc_bench                          (embedded engine, temp dir)
+//   STRATA_BENCH_URL=memory: build/release/bench/doc_bench
+//   STRATA_DOC_BENCH_DOCS=20000 build/release/bench/doc_bench   (a smaller run)
+#include <benchmark/benchmark.h>
+#include <fmt/core.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "strata/layers/doc.h"
+
+namespace {
+
+using nlohmann::json;
+using strata::layers::DocPath;
+using strata::layers::DocumentStore;
+using strata::layers::IndexKind;
+
+constexpr int kCities = 100;
+
+int documentCount() {
+  const char* n = std::getenv("STRATA_DOC_BENCH_DOCS");
+  return n != nullptr ? std::max(1, std::atoi(n)) : 100'000;
+}
+
+struct Fixture {
+  std::string dir;
+  std::optional<strata::Database> db;
+  Fixture() {
+    const char* url = std::getenv("STRATA_BENCH_URL");
+    if (url != nullptr) {
+      db.emplace(strata::Database::open(url));
+      return;
+    }
+    dir = (std::filesystem::temp_directory_path() / "strata-doc-bench-XXXXXX").string();
+    if (mkdtemp(dir.data()) == nullptr) std::abort();
+    db.emplace(strata::Database::open("file:" + dir + "/db"));
+  }
+  ~Fixture() {
+    db.reset();
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+  }
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+std::string jsonLines(int docs) {
+  std::string out;
+  for (int i = 0; i < docs; ++i) {
+    out += json{{"path", "u" + std::to_string(i)},
+                {"value",
+                 {{"name", "user" + std::to_string(i)},
+                  {"age", i % 90},
+                  {"city", "c" + std::to_string(i % kCities)}}}}
+               .dump();
+    out += '\n';
+  }
+  return out;
+}
+
+double gImportPlain = 0;
+double gImportIndexed = 0;
+double gIndexedQuery = 0;
+double gScanQuery = 0;
+
+double importRate(benchmark::State& state, bool indexed) {
+  strata::Database& db = *fixture().db;
+  int docs = documentCount();
+  std::string input = jsonLines(docs);
+  double rate = 0;
+  int round = 0;
+  for (auto _ : state) {
+    DocumentStore store(strata::Subspace(strata::Tuple{"doc-bench", indexed, round++}));
+    if (indexed) {
+      store.addIndex(db, {"city", "users.?.city", IndexKind::kValue});
+      store.buildIndex(db, "city");
+    }
+    std::istringstream in(input);
+    auto start = std::chrono::steady_clock::now();
+    int64_t n = store.importJson(db, DocPath::parse("users"), in);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (n != docs) std::abort();
+    rate = static_cast<double>(n) / seconds;
+    state.SetIterationTime(seconds);
+  }
+  state.counters["docs/s"] = rate;
+  return rate;
+}
+
+void BM_ImportJsonLines(benchmark::State& state) { gImportPlain = importRate(state, false); }
+void BM_ImportJsonLinesWithIndex(benchmark::State& state) {
+  gImportIndexed = importRate(state, true);
+}
+
+// The store the queries read: the indexed import's first round.
+DocumentStore queryStore() {
+  return DocumentStore(strata::Subspace(strata::Tuple{"doc-bench", true, 0}));
+}
+
+std::set<std::string> indexedAnswer(strata::Database& db, const DocumentStore& store) {
+  std::set<std::string> out;
+  for (const auto& m : store.find(db, "city", "c42")) out.insert(m.document.toString());
+  return out;
+}
+
+std::set<std::string> scanAnswer(strata::Database& db, const DocumentStore& store) {
+  std::set<std::string> out;
+  std::optional<json> all = store.get(db, DocPath::parse("users"));
+  for (const auto& [name, doc] : all->items()) {
+    if (doc.value("city", "") == "c42") out.insert("users." + name);
+  }
+  return out;
+}
+
+void BM_QueryIndexed(benchmark::State& state) {
+  strata::Database& db = *fixture().db;
+  DocumentStore store = queryStore();
+  size_t hits = 0;
+  auto start = std::chrono::steady_clock::now();
+  int64_t n = 0;
+  for (auto _ : state) {
+    hits = indexedAnswer(db, store).size();
+    ++n;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  gIndexedQuery = static_cast<double>(n) / seconds;
+  state.counters["queries/s"] = gIndexedQuery;
+  state.counters["matches"] = static_cast<double>(hits);
+}
+
+void BM_QueryFullScan(benchmark::State& state) {
+  strata::Database& db = *fixture().db;
+  DocumentStore store = queryStore();
+  size_t hits = 0;
+  auto start = std::chrono::steady_clock::now();
+  int64_t n = 0;
+  for (auto _ : state) {
+    std::set<std::string> scanned = scanAnswer(db, store);
+    if (scanned != indexedAnswer(db, store)) {
+      fmt::print(stderr, "the index and the scan disagree\n");
+      std::abort();
+    }
+    hits = scanned.size();
+    ++n;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  gScanQuery = static_cast<double>(n) / seconds;
+  state.counters["queries/s"] = gScanQuery;
+  state.counters["matches"] = static_cast<double>(hits);
+}
+
+BENCHMARK(BM_ImportJsonLines)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ImportJsonLinesWithIndex)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_QueryIndexed)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_QueryFullScan)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  fmt::print(
+      "\n{} docs ({}): import {:.0f} docs/s plain, {:.0f} docs/s with a value index "
+      "({:.2f}x)\n",
+      documentCount(), fixture().db->url(), gImportPlain, gImportIndexed,
+      gImportPlain > 0 ? gImportIndexed / gImportPlain : 0.0);
+  fmt::print("query city == c42 ({} of {} docs): indexed {:.0f}/s, full scan {:.2f}/s: {:.0f}x\n",
+             documentCount() / kCities, documentCount(), gIndexedQuery, gScanQuery,
+             gScanQuery > 0 ? gIndexedQuery / gScanQuery : 0.0);
+  return 0;
+}
