@@ -31,7 +31,8 @@ namespace {
 
 namespace bg = boost::geometry;
 namespace bgi = boost::geometry::index;
-using BoostPoint = bg::model::point<uint32_t, 2, bg::cs::cartesian>;
+// double coordinates (exact for 32-bit integers): Boost's distances on unsigned coordinates wrap.
+using BoostPoint = bg::model::point<double, 2, bg::cs::cartesian>;
 using BoostBox = bg::model::box<BoostPoint>;
 using BoostValue = std::pair<BoostPoint, uint32_t>;
 

@@ -39,7 +39,7 @@ std::vector<PatternElement> parsePathText(std::string_view text, bool allowWildc
           if (c < '0' || c > '9') bad("array index must be a non-negative integer");
           index = index * 10 + (c - '0');
         }
-        out.emplace_back(DocPath::Element{index});
+        out.emplace_back(std::in_place, std::in_place_index<1>, index);
       }
       i = close + 1;
     } else {
@@ -491,11 +491,22 @@ int64_t DocumentStore::importJson(Database& db, const DocPath& target, std::istr
   std::vector<std::pair<DocPath, nlohmann::json>> batch;
   int64_t batchBytes = 0;
   int64_t written = 0;
+  // Writes batch[begin, end); a batch past the transaction size limit is split in halves.
+  std::function<void(size_t, size_t)> write = [&](size_t begin, size_t end) {
+    try {
+      db.run([&](Transaction& tr) {
+        for (size_t i = begin; i < end; ++i) set(tr, batch[i].first, batch[i].second);
+      });
+    } catch (const Error& e) {
+      if (e.errorCode() != ErrorCode::transaction_too_large || end - begin < 2) throw;
+      size_t mid = begin + (end - begin) / 2;
+      write(begin, mid);
+      write(mid, end);
+    }
+  };
   auto flush = [&] {
     if (batch.empty()) return;
-    db.run([&](Transaction& tr) {
-      for (const auto& [path, value] : batch) set(tr, path, value);
-    });
+    write(0, batch.size());
     written += static_cast<int64_t>(batch.size());
     batch.clear();
     batchBytes = 0;

@@ -332,7 +332,7 @@ SpatialQueryResult SpatialIndex::nearest(Transaction& tr, uint64_t x, uint64_t y
       uint64_t next = static_cast<uint64_t>(std::ceil(std::sqrt(bound))) + 1;
       r = std::max(next, r + 1);
     } else {
-      r *= 2;
+      r *= ranked.empty() ? 4 : 2;  // an empty square says little about the density: grow faster
     }
     r = std::min(r, kSpatialGridSize);
   }

@@ -414,6 +414,20 @@ TEST_P(DocTest, JsonImportAndExportRoundTripWithArrayHoles) {
   EXPECT_EQ(errorCodeOf([&] { store_.exportJson(db(), P("zzz"), none); }), 2000);
 }
 
+TEST_P(DocTest, AnImportBatchPastTheTransactionLimitIsSplit) {
+  if (GetParam() != "memory") GTEST_SKIP() << "the split logic is engine-independent";
+  std::string text;
+  std::string filler(1000, 'x');
+  for (int i = 0; i < 12'000; ++i) {
+    text += json{{"path", "d" + std::to_string(i)}, {"value", filler}}.dump() + "\n";
+  }
+  std::istringstream in(text);
+  ImportOptions options;
+  options.batchBytes = int64_t{1} << 40;  // one batch of ~12 MB: too large for one commit
+  EXPECT_EQ(store_.importJson(db(), P("big"), in, options), 12'000);
+  EXPECT_EQ(store_.get(db(), P("big.d11999")), json(filler));
+}
+
 TEST_P(DocTest, MalformedImportsFailWithInvalidInput) {
   std::stringstream bad("{\"path\":\"a\",\"value\":1}\n{not json\n");
   EXPECT_EQ(errorCodeOf([&] { store_.importJson(db(), P(""), bad); }), 3005);

@@ -119,6 +119,38 @@ TEST_P(QueueTest, HighContentionPopDeliversEveryItemOnceWithinItsWindow) {
   for (int i = 0; i < 40; ++i) EXPECT_EQ(got[i], std::to_string(i));
 }
 
+TEST_P(QueueTest, ConcurrentSingleClientPopsConflictOnTheHead) {
+  Queue q(space_, single());
+  q.push(db(), "a");
+  q.push(db(), "b");
+  Transaction t1 = db().createTransaction();
+  Transaction t2 = db().createTransaction();
+  EXPECT_EQ(q.pop(t1), std::optional<std::string>("a"));
+  EXPECT_EQ(q.pop(t2), std::optional<std::string>("a"));
+  t1.commit();
+  EXPECT_EQ(errorCodeOf([&] { t2.commit(); }), 1020);
+}
+
+TEST_P(QueueTest, ConcurrentHighContentionPopsConflictOnlyWhenTheyClaimTheSameItem) {
+  Queue q(space_, contended(16));
+  int bothCommitted = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    q.clear(db());
+    for (int i = 0; i < 16; ++i) q.push(db(), std::to_string(i));
+    Transaction t1 = db().createTransaction();
+    Transaction t2 = db().createTransaction();
+    std::optional<std::string> a = q.pop(t1);
+    std::optional<std::string> b = q.pop(t2);
+    ASSERT_TRUE(a && b);
+    t1.commit();
+    int code = errorCodeOf([&] { t2.commit(); });
+    EXPECT_EQ(code, *a == *b ? 1020 : 0) << *a << " " << *b;
+    if (code == 0) ++bothCommitted;
+    EXPECT_EQ(q.size(db()), code == 0 ? 14 : 15);
+  }
+  EXPECT_GT(bothCommitted, 0);
+}
+
 TEST_P(QueueTest, PopOnAnEmptyQueueReturnsNothing) {
   Queue q(space_);
   EXPECT_EQ(q.pop(db()), std::nullopt);

@@ -120,7 +120,7 @@ void addTransferCommands(CLI::App& doc, Context& context, std::shared_ptr<std::s
     std::string file;
     std::string at;
     std::string format;
-    int64_t batchBytes = 1'000'000;
+    int64_t batchBytes = 200'000;
     bool quiet = false;
   };
   auto imp = std::make_shared<ImportArgs>();

@@ -126,8 +126,9 @@ enum class JsonFormat : uint8_t {
 
 struct ImportOptions {
   JsonFormat format = JsonFormat::kJsonLines;
-  // Members/lines written per transaction stop being added past this many bytes of JSON text.
-  int64_t batchBytes = 1'000'000;
+  // A transaction takes members/lines until they hold this many bytes of JSON text (a batch
+  // that still exceeds the 10 MB transaction limit is split in halves and retried).
+  int64_t batchBytes = 200'000;
   // Called after each committed batch with the documents written so far.
   std::function<void(int64_t documents)> progress;
 };

@@ -149,6 +149,7 @@ class PubSub {
   // Returns: see PostReceipt. Throws: client_invalid_operation (2000) when the feed does not
   //   exist; value_too_large (2103) past the limit.
   // Conflicts: see the top (none between posters).
+  // Requires: commit() for the post to land; the new id is known only after it (PostReceipt).
   [[nodiscard]] PostReceipt post(Transaction& tr, std::string_view feed, std::string_view body,
                                  std::string_view token = {}) const;
   // In a retry loop like Database::run(). Returns: the message id (the earlier one for a token
@@ -179,6 +180,7 @@ class PubSub {
   // Throws: client_invalid_operation (2000) when the feed does not exist; 2012 for limit < 0.
   [[nodiscard]] std::vector<Message> history(Transaction& tr, std::string_view feed, int limit = 0,
                                              Order order = Order::kNewestFirst) const;
+  // In Database::read().
   [[nodiscard]] std::vector<Message> history(Database& db, std::string_view feed, int limit = 0,
                                              Order order = Order::kNewestFirst) const;
 

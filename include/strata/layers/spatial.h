@@ -18,7 +18,7 @@
 //   (0, z, id) -> ""          one point; z = 8-byte big-endian Morton code (tuple bytes)
 //   (1, id)    -> z           the point's location, 8 bytes big-endian
 //
-// Cost per call (R = curve ranges of the decomposition, S = keys scanned, N = points returned):
+// Cost per call (R = curve ranges of the decomposition, S = keys scanned):
 //   set: 1 read of (1, id) (conflicting: a concurrent set/remove of the same id retries), 0-1
 //     clear of the old curve entry, 2 writes. The old curve entry is removed in the same
 //     transaction, so a move never leaves a stale point.
@@ -28,12 +28,13 @@
 //     rectangle conflicts with the query's transaction; a write outside every covered range does
 //     not. The covered ranges are exact for cells fully inside and may overhang the rectangle by
 //     border cells no larger than the decomposition's finest level.
-//   nearest: a few expanding square queries (doubling, at most 33); conflict ranges only for the
-//     final square. queryPolygon: one query of the polygon's bounding box, filtered.
+//   nearest: expanding square queries (x4 while empty, x2 while short of k, then one square of
+//     the k-th candidate's distance: at most ~34 rounds); conflict ranges for the final square.
+//   queryPolygon: one query of the polygon's bounding box, filtered by pointInPolygon.
 //
 // On commit_unknown_result (1021): every mutation is idempotent: set(id, x, y) sets the same
 // state when run again (a retry finds the point already at (x, y) and only rewrites it);
-// remove(id) of an absent id does nothing. Retrying after 1021 is always safe.
+// remove(id) of an absent id does nothing; clear() clears again. Retrying after 1021 is safe.
 //
 // Limits: ids up to ~9,900 bytes (key limit 10,000: key_too_large 2102). Coordinates must be
 // < 2^32 (invalid_option_value 2006). A query's read-conflict ranges count toward the 10 MB

@@ -90,19 +90,12 @@ class TxnGuard {
 //   1. Every LMDB call that touches the map holds mapMu shared; mdb_env_set_mapsize holds it
 //      exclusively (remapping moves the map under readers' feet).
 //   2. pool holds reset read transactions (MDB_NOTLS keeps their reader slots); guarded by poolMu.
-//   3. (cachedTxnId, cachedVersion) is a pair some snapshot saw: a read transaction whose
-//      mdb_txn_id() is cachedTxnId sees the commit version cachedVersion (the id is the last
-//      committed write transaction's, in any process, so equal ids mean equal snapshots);
-//      guarded by cacheMu.
 struct Env {
   MDB_env* env = nullptr;
   MDB_dbi meta = 0, data = 0, log = 0;
   std::shared_mutex mapMu;
   std::mutex poolMu;
   std::vector<MDB_txn*> pool;
-  std::mutex cacheMu;
-  size_t cachedTxnId = 0;  // 0: nothing cached (LMDB's first write transaction has id 1)
-  int64_t cachedVersion = 0;
 
   ~Env() {
     for (MDB_txn* txn : pool) mdb_txn_abort(txn);
@@ -165,22 +158,9 @@ struct Env {
 struct Snapshot {
   Snapshot(std::shared_ptr<Env> e, MDB_txn* t) : env(std::move(e)), txn(t) {
     try {
-      const size_t id = mdb_txn_id(txn);
-      {
-        std::lock_guard cache(env->cacheMu);
-        if (id != 0 && id == env->cachedTxnId) {
-          version = env->cachedVersion;
-          return;
-        }
-      }
-      {
-        std::shared_lock lock(env->mapMu);
-        auto v = metaGet(txn, env->meta, lmdb::kMetaVersion);
-        version = v ? decodeBE64(*v) : 0;
-      }
-      std::lock_guard cache(env->cacheMu);
-      env->cachedTxnId = id;
-      env->cachedVersion = version;
+      std::shared_lock lock(env->mapMu);
+      auto v = metaGet(txn, env->meta, lmdb::kMetaVersion);
+      version = v ? decodeBE64(*v) : 0;
     } catch (const MdbFailure& f) {
       env->endRead(txn);
       throw lmdb::translate(f);
@@ -369,10 +349,7 @@ class LmdbEngine final : public Engine {
   }
   // Keeps `snapshot` for later readAt() calls: the newest kRecentSnapshots versions, each for
   // at most maxTransactionLifetime.
-  // Fast path: a version no newer than the newest kept one changes nothing here (the janitor
-  // expires old entries on its own).
   void remember(const std::shared_ptr<Snapshot>& snapshot) {
-    if (snapshot->version <= newestKept_.load(std::memory_order_acquire)) return;
     std::lock_guard lock(recentMu_);
     if (recent_.empty() || recent_.back()->version < snapshot->version) {
       recent_.push_back(snapshot);
@@ -399,7 +376,6 @@ class LmdbEngine final : public Engine {
            (recent_.size() > kRecentSnapshots || recent_.front()->opened < cutoff)) {
       recent_.pop_front();
     }
-    newestKept_.store(recent_.empty() ? -1 : recent_.back()->version, std::memory_order_release);
   }
   // After a failed mdb_txn_commit: whether the batch at `version` is durable after all.
   // Throws: commit_unknown_result (1021) when that cannot be found out.
@@ -422,8 +398,6 @@ class LmdbEngine final : public Engine {
 
   std::mutex recentMu_;
   std::deque<std::shared_ptr<Snapshot>> recent_;  // guarded by recentMu_; ascending versions
-  // recent_.back()->version, or -1 when recent_ is empty; written under recentMu_.
-  std::atomic<int64_t> newestKept_{-1};
   std::condition_variable recentCv_;
   bool stopping_ = false;  // guarded by recentMu_
   std::thread janitor_;

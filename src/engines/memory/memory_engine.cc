@@ -91,7 +91,7 @@ class History {
  private:
   Version newest_;
   std::vector<Version> older_;
-  uint32_t queued_ = 0;
+  size_t queued_ = 0;
 };
 
 struct WatchEntry {
