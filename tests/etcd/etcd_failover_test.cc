@@ -60,8 +60,8 @@ std::string int64Le(int64_t v) {
 class EtcdFailoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_ = "STRATA_ETCD_DIR=/dev/shm/strata-etcd-fault-" + std::to_string(getpid()) +
-           " STRATA_ETCD_PORT=" + std::to_string(STRATA_ETCD_FAULT_PORT) + " ";
+    dir_ = "/dev/shm/strata-etcd-fault-" + std::to_string(getpid());
+    env_ = "STRATA_ETCD_DIR=" + dir_ + " STRATA_ETCD_PORT=" + std::to_string(STRATA_ETCD_FAULT_PORT) + " ";
     endpoints_ = run(env_ + STRATA_ETCD_SCRIPT " stop >/dev/null 2>&1; " + env_ +
                      STRATA_ETCD_SCRIPT " start");
     ASSERT_NE(endpoints_.find("127.0.0.1:"), std::string::npos) << "cluster did not start";
@@ -69,6 +69,10 @@ class EtcdFailoverTest : public ::testing::Test {
   }
   void TearDown() override {
     db_.reset();
+    if (HasFailure()) {
+      // The members' own logs say why one died or did not come back.
+      std::printf("%s\n", run("tail -n 40 " + dir_ + "/m*.log 2>&1").c_str());
+    }
     (void)run(env_ + STRATA_ETCD_SCRIPT " stop");
   }
 
@@ -94,7 +98,7 @@ class EtcdFailoverTest : public ::testing::Test {
   }
   Database& db() { return *db_; }
 
-  std::string env_, endpoints_;
+  std::string dir_, env_, endpoints_;
   std::optional<Database> db_;
 };
 
@@ -180,7 +184,7 @@ TEST_F(EtcdFailoverTest, CycleAndBankLoseNoAcknowledgedCommitWhenTheLeaderIsKill
   };
   check(db());
   ASSERT_GT(killed, 0);
-  restart(killed);
+  ASSERT_NO_FATAL_FAILURE(restart(killed));
   Database restarted = onlyMember(killed);
   EXPECT_TRUE(eventually([&] {
     try {
@@ -263,7 +267,7 @@ TEST_F(EtcdFailoverTest, AQueueNeitherLosesNorDuplicatesItemsWhenTheLeaderIsKill
   EXPECT_EQ(pushedKeys.size(), static_cast<size_t>(kProducers * kItems));
   EXPECT_EQ(consumedKeys.size(), pushedKeys.size()) << "items lost";
   ASSERT_GT(killed, 0);
-  restart(killed);
+  ASSERT_NO_FATAL_FAILURE(restart(killed));
   Database restarted = onlyMember(killed);
   EXPECT_TRUE(eventually([&] {
     try {
