@@ -1,11 +1,16 @@
 // Document store: JSON Lines import of 100k small documents (docs/s), without and with a value
 // index maintained during the import, then one indexed equality query beside a full scan that
 // computes the same answer (one range read of every document, filtered in memory), in the same
-// run. Both answers are compared; the run aborts if they differ. Prints the ratios.
+// run. Both answers are compared; the run aborts if they differ. Then document writes/s (one
+// small document set() per transaction) with 0, 1 and 3 plugins (include/strata/layers/
+// doc_plugin.h): a user plugin counting per city with ADD; then also a value index and a change
+// feed. Prints the ratios.
 //
 //   build/release/bench/doc_bench                          (embedded engine, temp dir)
 //   STRATA_BENCH_URL=memory: build/release/bench/doc_bench
 //   STRATA_DOC_BENCH_DOCS=20000 build/release/bench/doc_bench   (a smaller run)
+//   STRATA_DOC_BENCH_WRITES=2000 ...        (writes per plugin variant, default 5000)
+//   build/release/bench/doc_bench --benchmark_filter=Writes   (the plugin figures only)
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@
 #include <string>
 
 #include "strata/layers/doc.h"
+#include "strata/layers/doc_plugin.h"
 
 namespace {
 
@@ -166,6 +172,69 @@ void BM_QueryFullScan(benchmark::State& state) {
   state.counters["matches"] = static_cast<double>(hits);
 }
 
+// ---- document writes with 0, 1 and 3 plugins ----
+
+int writeCount() {
+  const char* n = std::getenv("STRATA_DOC_BENCH_WRITES");
+  return n != nullptr ? std::max(1, std::atoi(n)) : 5'000;
+}
+
+class CityCount : public strata::layers::DocPlugin {
+ public:
+  std::string name() const override { return "city-count"; }
+  std::string pattern() const override { return "users.?.city"; }
+  void onChange(const strata::layers::DocPluginContext& context,
+                const strata::layers::DocChange& change) const override {
+    if (change.oldValue && change.oldValue->is_string()) add(context, *change.oldValue, -1);
+    if (change.newValue && change.newValue->is_string()) add(context, *change.newValue, 1);
+  }
+
+ private:
+  static void add(const strata::layers::DocPluginContext& context, const json& city, int64_t d) {
+    std::string le(8, '\0');
+    for (int i = 0; i < 8; ++i)
+      le[i] = static_cast<char>((static_cast<uint64_t>(d) >> (8 * i)) & 0xff);
+    context.transaction().atomicOp(strata::MutationType::kAdd,
+                                   context.subspace().pack(strata::Tuple{city.get<std::string>()}),
+                                   le);
+  }
+};
+
+double gWrites[4] = {0, 0, 0, 0};
+
+void BM_Writes(benchmark::State& state) {
+  strata::Database& db = *fixture().db;
+  const int plugins = static_cast<int>(state.range(0));
+  const int writes = writeCount();
+  double rate = 0;
+  for (auto _ : state) {
+    DocumentStore store(strata::Subspace(strata::Tuple{"doc-bench-writes", plugins}),
+                        {std::make_shared<CityCount>()});
+    if (plugins >= 1) store.addPlugin(db, "city-count");
+    if (plugins >= 3) {
+      store.addIndex(db, {"city", "users.?.city", IndexKind::kValue});
+      store.buildIndex(db, "city");
+      store.addChangeFeed(db, "feed", "users");
+    }
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < writes; ++i) {
+      store.set(db, DocPath::parse("users.u" + std::to_string(i)),
+                json{{"name", "user" + std::to_string(i)},
+                     {"age", i % 90},
+                     {"city", "c" + std::to_string(i % kCities)}});
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    rate = writes / seconds;
+    state.SetIterationTime(seconds);
+  }
+  gWrites[plugins] = rate;
+  state.counters["writes/s"] = rate;
+}
+
+BENCHMARK(BM_Writes)->Arg(0)->Arg(1)->Arg(3)->Iterations(1)->UseManualTime()->Unit(
+    benchmark::kMillisecond);
+
 BENCHMARK(BM_ImportJsonLines)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ImportJsonLinesWithIndex)
     ->Iterations(1)
@@ -180,13 +249,22 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  fmt::print(
-      "\n{} docs ({}): import {:.0f} docs/s plain, {:.0f} docs/s with a value index "
-      "({:.2f}x)\n",
-      documentCount(), fixture().db->url(), gImportPlain, gImportIndexed,
-      gImportPlain > 0 ? gImportIndexed / gImportPlain : 0.0);
-  fmt::print("query city == c42 ({} of {} docs): indexed {:.0f}/s, full scan {:.2f}/s: {:.0f}x\n",
-             documentCount() / kCities, documentCount(), gIndexedQuery, gScanQuery,
-             gScanQuery > 0 ? gIndexedQuery / gScanQuery : 0.0);
+  if (gImportPlain > 0) {
+    fmt::print(
+        "\n{} docs ({}): import {:.0f} docs/s plain, {:.0f} docs/s with a value index "
+        "({:.2f}x)\n",
+        documentCount(), fixture().db->url(), gImportPlain, gImportIndexed,
+        gImportPlain > 0 ? gImportIndexed / gImportPlain : 0.0);
+    fmt::print("query city == c42 ({} of {} docs): indexed {:.0f}/s, full scan {:.2f}/s: {:.0f}x\n",
+               documentCount() / kCities, documentCount(), gIndexedQuery, gScanQuery,
+               gScanQuery > 0 ? gIndexedQuery / gScanQuery : 0.0);
+  }
+  if (gWrites[0] > 0) {
+    fmt::print(
+        "document writes ({} one-document transactions each): {:.0f}/s with no plugin, {:.0f}/s "
+        "with 1 ({:.2f}x), {:.0f}/s with 3 ({:.2f}x)\n",
+        writeCount(), gWrites[0], gWrites[1], gWrites[1] / gWrites[0], gWrites[3],
+        gWrites[3] / gWrites[0]);
+  }
   return 0;
 }

@@ -14,5 +14,11 @@ for config in release asan tsan; do
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
   fi
   (cd "build/$config" && ctest -j"$(nproc)" --timeout 600) || status=1
+  if [ "$config" = release ]; then
+    echo "=== release: packaging (install, find_package, pkg-config, .deb)"
+    tests/packaging/package_test.sh build/release || status=1
+  fi
 done
+echo "=== fuzz: build (clang-14, build/fuzz) and a short run of each target"
+scripts/fuzz.sh "${STRATA_FUZZ_SECONDS:-15}" || status=1
 exit $status

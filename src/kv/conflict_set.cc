@@ -72,4 +72,11 @@ void ConflictSet::prune(int64_t horizon) {
   }
 }
 
+Error conflictError(const std::vector<KeyRange>& ranges, std::string_view detail) {
+  std::vector<ConflictRange> out;
+  out.reserve(ranges.size());
+  for (const KeyRange& r : ranges) out.push_back({r.begin, r.end});
+  return Error(ErrorCode::not_committed, detail, std::move(out));
+}
+
 }  // namespace strata::kv

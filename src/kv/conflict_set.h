@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "kv/engine.h"
+#include "strata/kv/error.h"
 
 namespace strata::kv {
 
@@ -60,5 +61,10 @@ class ConflictSet {
   size_t pruneCredit_ = 0;   // steps the next prune() may walk
   std::string pruneCursor_;  // where the current pass resumes; "" starts a new pass
 };
+
+// The not_committed (1020) error an engine raises for a conflict, carrying `ranges` (the read
+// ranges that conflicted, sorted and disjoint) as Error::conflictingRanges().
+[[nodiscard]] Error conflictError(const std::vector<KeyRange>& ranges,
+                                  std::string_view detail = {});
 
 }  // namespace strata::kv

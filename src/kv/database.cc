@@ -23,6 +23,7 @@ void validate(const DatabaseOptions& o) {
   if (t.retryLimit < -1) bad("transaction retry limit must be >= -1");
   if (t.maxRetryDelay.count() < 0) bad("transaction max retry delay must be >= 0");
   if (o.maxTransactionLifetime.count() <= 0) bad("maxTransactionLifetime must be > 0");
+  if (o.idempotencyIdLifetime.count() <= 0) bad("idempotencyIdLifetime must be > 0");
 }
 
 }  // namespace
@@ -43,5 +44,6 @@ Transaction Database::createTransaction() {
 const std::string& Database::url() const { return shared_->url; }
 const DatabaseOptions& Database::options() const { return shared_->options; }
 kv::Engine& Database::engine() const { return *shared_->engine; }
+DatabaseStats Database::stats() const { return shared_->stats.snapshot(); }
 
 }  // namespace strata

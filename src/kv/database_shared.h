@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kv/engine.h"
+#include "kv/stats_collector.h"
 #include "strata/kv/options.h"
 
 namespace strata::kv {
@@ -17,6 +18,8 @@ struct DatabaseShared {
   DatabaseOptions options;
   // Watches not yet fired or cancelled (too_many_watches, 1032, past options.maxWatches).
   std::atomic<int64_t> outstandingWatches{0};
+  // Database::stats().
+  StatsCollector stats;
 };
 
 // Parses `url` and opens its engine; query options may adjust `options`.

@@ -1,5 +1,7 @@
 #include "strata/kv/error.h"
 
+#include "strata/kv/key_selector.h"
+
 namespace strata {
 namespace {
 
@@ -32,6 +34,33 @@ Error::Error(ErrorCode code, std::string_view detail) : Error(static_cast<int>(c
 Error::Error(int code, std::string_view detail) : code_(code), detail_(detail) {
   what_ = std::string(errorName(code)) + " (" + std::to_string(code) + "): " + errorMessage(code);
   if (!detail_.empty()) what_ += ": " + detail_;
+}
+
+Error::Error(ErrorCode code, std::string_view detail, std::vector<ConflictRange> conflictingRanges)
+    : Error(code, [&] {
+        std::string d(detail);
+        if (conflictingRanges.empty()) return d;
+        constexpr size_t kShown = 3;
+        if (!d.empty()) d += "; ";
+        d += "conflicting keys";
+        for (size_t i = 0; i < conflictingRanges.size() && i < kShown; ++i) {
+          const ConflictRange& r = conflictingRanges[i];
+          d += (i == 0 ? " [" : ", [") + printable(r.begin.substr(0, 60)) + ", " +
+               printable(r.end.substr(0, 60)) + ")";
+        }
+        if (conflictingRanges.size() > kShown) {
+          d += " and " + std::to_string(conflictingRanges.size() - kShown) + " more";
+        }
+        return d;
+      }()) {
+  if (!conflictingRanges.empty()) {
+    conflicting_ = std::make_shared<const std::vector<ConflictRange>>(std::move(conflictingRanges));
+  }
+}
+
+const std::vector<ConflictRange>& Error::conflictingRanges() const noexcept {
+  static const std::vector<ConflictRange> kNone;
+  return conflicting_ ? *conflicting_ : kNone;
 }
 
 const char* Error::name() const noexcept { return errorName(code_); }

@@ -165,6 +165,7 @@ std::optional<std::string> TransactionImpl::mergedValue(std::string_view key, bo
 
 std::optional<std::string> TransactionImpl::get(std::string_view key, Snapshot snapshot) {
   checkUsable();
+  if (isConflictReportKey(key)) return conflictReportGet(key);
   if (key >= std::string_view(maxReadableKey())) {
     throwError(ErrorCode::key_outside_legal_range, "read of " + printable(key.substr(0, 40)));
   }
@@ -286,6 +287,7 @@ std::string TransactionImpl::getKey(const KeySelector& selector, Snapshot snapsh
 RangeBatch TransactionImpl::getRangeBatch(const KeySelector& begin, const KeySelector& end,
                                           const RangeOptions& options, int iteration) {
   checkUsable();
+  if (isConflictReportKey(begin.key)) return conflictReportRange(begin, end, options);
   if (options.limit < 0 || options.targetBytes < 0) {
     throwError(ErrorCode::range_limits_invalid, "negative limit or target bytes");
   }
@@ -303,7 +305,7 @@ RangeBatch TransactionImpl::getRangeBatch(const KeySelector& begin, const KeySel
   const std::string maxKey = maxReadableKey();
 
   std::string b, e;
-  KeyRange conflict;
+  KeyRange conflict, cb, ce;
   const bool plain = !begin.orEqual && begin.offset == 1 && !end.orEqual && end.offset == 1;
   if (plain) {
     if (begin.key > maxKey || end.key > maxKey) {
@@ -314,7 +316,6 @@ RangeBatch TransactionImpl::getRangeBatch(const KeySelector& begin, const KeySel
     e = end.key;
     conflict = {b, e};
   } else {
-    KeyRange cb, ce;
     b = resolve(begin, useWrites, &cb);
     e = resolve(end, useWrites, &ce);
     conflict = {std::min({cb.begin, ce.begin, b}), std::max({cb.end, ce.end, e})};
@@ -341,6 +342,11 @@ RangeBatch TransactionImpl::getRangeBatch(const KeySelector& begin, const KeySel
         if (!plain) conflict.end = std::max(conflict.end, e);
       } else {
         conflict.end = keyAfter(r.rows.back().key);
+      }
+      if (!plain) {
+        // The selectors' resolutions depend on keys the cut-short range may not cover.
+        addReadConflictSkippingOwnWrites(cb.begin, cb.end);
+        addReadConflictSkippingOwnWrites(ce.begin, ce.end);
       }
     }
     addReadConflictSkippingOwnWrites(conflict.begin, conflict.end);
@@ -541,30 +547,68 @@ void TransactionImpl::commit() {
                  std::to_string(size_) + " bytes, limit " + std::to_string(options_.sizeLimit));
     }
     CommitRequest request;
+    request.mutations = mutations_;
+    request.readConflicts = readConflicts_;
+    request.writeConflicts = writeConflicts_;
+    if (!idempotencyId_.empty()) {
+      if (auto earlier = prepareIdempotentCommit(request)) {
+        committedEarlier_ = true;
+        finishCommit(*earlier);
+        return;
+      }
+    }
     if (view_) {
       if (Clock::now() - readVersionTime_ > db_->options.maxTransactionLifetime) {
         throwError(ErrorCode::transaction_too_old, "commit more than 5 s after the read version");
       }
       request.readVersion = view_->version();
     }
-    request.mutations = mutations_;
-    request.readConflicts = coalesce(readConflicts_);
-    request.writeConflicts = coalesce(writeConflicts_);
+    request.readConflicts = coalesce(std::move(request.readConflicts));
+    request.writeConflicts = coalesce(std::move(request.writeConflicts));
     view_.reset();  // release the snapshot (an LMDB reader slot) before the commit waits
-    CommitResult result = db_->engine->commit(std::move(request));
-    committed_ = true;
-    committedVersion_ = result.version;
-    committedStamp_ = makeCommitStamp(result.version, result.batchOrder);
+    CommitStamp stamp;
+    try {
+      CommitResult result = db_->engine->commit(std::move(request));
+      stamp = makeCommitStamp(result.version, result.batchOrder);
+    } catch (const Error& e) {
+      if (e.code() != static_cast<int>(ErrorCode::commit_unknown_result)) throw;
+      db_->stats.count(StatsCollector::Event::kUnknownResult);
+      if (idempotencyId_.empty()) throw;
+      if (resolveUnknownResult(&stamp) == Resolution::kFenced) {
+        throwError(ErrorCode::not_committed,
+                   "commit_unknown_result (1021) resolved by the idempotency id: the attempt "
+                   "did not commit and never will");
+      }
+    }
+    db_->stats.count(StatsCollector::Event::kCommit);
+    finishCommit(stamp);
+    return;
   } catch (const Error& e) {
+    if (e.code() == static_cast<int>(ErrorCode::not_committed)) {
+      conflictReport_ = e.conflictingRanges();
+      db_->stats.countConflict(conflictReport_);
+    }
     failWatches(e.code());
     for (auto& p : stampPromises_) p.setError(Error(ErrorCode::transaction_invalid_version));
     stampPromises_.clear();
     throw;
   }
+}
+
+void TransactionImpl::finishCommit(const CommitStamp& stamp) {
+  committed_ = true;
+  committedStamp_ = stamp;
+  committedVersion_ = 0;
+  for (int i = 0; i < 8; ++i) committedVersion_ = (committedVersion_ << 8) | stamp[i];
+  view_.reset();
   for (auto& p : stampPromises_) p.setValue(*committedStamp_);
   stampPromises_.clear();
+  armWatches(committedVersion_);
+}
+
+void TransactionImpl::armWatches(int64_t version) {
   for (auto& w : watches_) {
-    auto cancel = db_->engine->watch({w->key, w->seen, committedVersion_, w->promise});
+    auto cancel = db_->engine->watch({w->key, w->seen, version, w->promise});
     std::lock_guard lock(w->mu);
     if (w->cancelled) {
       cancel();
@@ -615,7 +659,10 @@ void TransactionImpl::clearState(bool full, int failCode) {
   committed_ = false;
   committedVersion_ = -1;
   committedStamp_.reset();
+  committedEarlier_ = false;
+  conflictReport_.clear();
   if (full) {
+    idempotencyId_.clear();
     options_ = db_->options.transactionDefaults;
     startTime_ = Clock::now();
     retries_ = 0;
@@ -651,6 +698,16 @@ void TransactionImpl::onError(const Error& error) {
     throw Error(ErrorCode::transaction_timed_out);
   }
   ++retries_;
+  {
+    std::vector<std::string_view> prefixKeys;
+    for (const auto& r : error.conflictingRanges()) prefixKeys.push_back(r.begin);
+    if (prefixKeys.empty() && !writeConflicts_.empty())
+      prefixKeys.push_back(writeConflicts_[0].begin);
+    if (prefixKeys.empty() && !readConflicts_.empty())
+      prefixKeys.push_back(readConflicts_[0].begin);
+    if (prefixKeys.empty()) prefixKeys.push_back({});
+    db_->stats.countRetry(prefixKeys);
+  }
   const double cap = std::chrono::duration<double>(options_.maxRetryDelay).count();
   double delay = tooOld ? std::min(0.01, cap) : std::min(backoffSeconds_, cap) * uniform01();
   if (!tooOld) backoffSeconds_ = std::min(backoffSeconds_ * 2, std::max(cap, 0.01));
@@ -706,6 +763,17 @@ void TransactionImpl::setOption(TransactionOption option, int64_t value) {
       break;
     case TransactionOption::kBypassUnreadable:
       bypassUnreadable_ = true;
+      break;
+    case TransactionOption::kAutomaticIdempotency:
+      if (idempotencyId_.empty()) {
+        std::string id(16, '\0');
+        thread_local std::mt19937_64 rng{std::random_device{}()};
+        for (size_t i = 0; i < id.size(); i += 8) {
+          uint64_t r = rng();
+          for (size_t j = 0; j < 8; ++j) id[i + j] = static_cast<char>(r >> (8 * j));
+        }
+        idempotencyId_ = std::move(id);
+      }
       break;
     case TransactionOption::kReadAheadDisable:
     case TransactionOption::kPrioritySystemImmediate:
@@ -795,6 +863,9 @@ Future<void> Transaction::commitAsync() {
 int64_t Transaction::getCommittedVersion() const { return impl_->getCommittedVersion(); }
 Future<CommitStamp> Transaction::getVersionstamp() { return impl_->getVersionstamp(); }
 int64_t Transaction::getApproximateSize() const { return impl_->getApproximateSize(); }
+void Transaction::setIdempotencyId(std::string_view id) { impl_->setIdempotencyId(id); }
+const std::string& Transaction::idempotencyId() const { return impl_->idempotencyId(); }
+bool Transaction::committedEarlier() const { return impl_->committedEarlier(); }
 Watch Transaction::watch(std::string_view key) { return impl_->watch(key); }
 void Transaction::onError(const Error& error) { impl_->onError(error); }
 void Transaction::reset() { impl_->reset(); }

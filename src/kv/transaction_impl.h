@@ -53,6 +53,9 @@ class TransactionImpl {
 
   void setOption(TransactionOption option, int64_t value);
   TransactionOptions& options() { return options_; }
+  void setIdempotencyId(std::string_view id);
+  const std::string& idempotencyId() const { return idempotencyId_; }
+  bool committedEarlier() const { return committedEarlier_; }
 
  private:
   struct WatchSlot;
@@ -78,6 +81,23 @@ class TransactionImpl {
   ScanResult scan(std::string_view begin, std::string_view end, bool reverse, int limit,
                   int64_t byteLimit, bool ryw);
   std::string resolve(const KeySelector& selector, bool ryw, KeyRange* conflict);
+
+  // Reads of "\xff\xff/transaction/conflicting_keys/" (the last commit's conflict report).
+  static bool isConflictReportKey(std::string_view key);
+  std::optional<std::string> conflictReportGet(std::string_view key) const;
+  RangeBatch conflictReportRange(const KeySelector& begin, const KeySelector& end,
+                                 const RangeOptions& options) const;
+  // Arms this attempt's watches with the engine at `version`.
+  void armWatches(int64_t version);
+  // Idempotency ids (docs/FORMATS.md#idempotency-ids). prepareIdempotentCommit() reads the id's
+  // record: returns the earlier attempt's stamp when it committed, else adds the record, its
+  // index entry and the cleanup of expired records to `request`.
+  std::optional<CommitStamp> prepareIdempotentCommit(CommitRequest& request);
+  enum class Resolution { kLanded, kFenced };
+  // After a 1021: whether the attempt landed (its stamp in *stamp) or is now fenced off.
+  // Throws: commit_unknown_result (1021) when the engine cannot be asked.
+  Resolution resolveUnknownResult(CommitStamp* stamp);
+  void finishCommit(const CommitStamp& stamp);
 
   // Drops per-attempt state; `full` also drops retry state and options (reset()).
   void clearState(bool full, int failCode);
@@ -112,6 +132,9 @@ class TransactionImpl {
   std::optional<CommitStamp> committedStamp_;
   std::vector<Promise<CommitStamp>> stampPromises_;
   std::vector<std::shared_ptr<WatchSlot>> watches_;  // set in this attempt, armed at commit
+  std::string idempotencyId_;                        // kept by onError(), dropped by reset()
+  bool committedEarlier_ = false;
+  std::vector<ConflictRange> conflictReport_;  // the last commit's 1020, until onError/reset
 };
 
 }  // namespace strata::kv

@@ -280,7 +280,8 @@ void Blob::write(Database& db, int64_t offset, std::string_view data) const {
   db.run([&](Transaction& tr) { write(tr, offset, data); });
 }
 int64_t Blob::append(Database& db, std::string_view data) const {
-  return db.run([&](Transaction& tr) { return append(tr, data); });
+  // An idempotency id makes the retry after a lost acknowledgement (1021) append once.
+  return db.run([&](Transaction& tr) { return append(tr, data); }, Idempotency::kAutomatic);
 }
 void Blob::truncate(Database& db, int64_t newSize) const {
   db.run([&](Transaction& tr) { truncate(tr, newSize); });

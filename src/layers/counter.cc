@@ -148,7 +148,9 @@ int Counter::pruneTokens(Transaction& tr, std::chrono::system_clock::time_point 
 }
 
 bool Counter::add(Database& db, int64_t delta, std::string_view idempotencyToken) const {
-  bool added = db.run([&](Transaction& tr) { return add(tr, delta, idempotencyToken); });
+  // An idempotency id makes the retry after a lost acknowledgement (1021) add once.
+  bool added = db.run([&](Transaction& tr) { return add(tr, delta, idempotencyToken); },
+                      Idempotency::kAutomatic);
   if (options_.mode == CounterMode::kBlindShards && options_.coalesceProbability > 0.0) {
     std::uniform_real_distribution<double> coin(0.0, 1.0);
     if (coin(rng()) < options_.coalesceProbability) {

@@ -11,7 +11,6 @@
 
 namespace strata::layers {
 
-using docdetail::IndexMaintainer;
 using docdetail::PatternElement;
 
 // ---- paths ---------------------------------------------------------------------------------
@@ -212,17 +211,22 @@ DocPath DocPath::child(Element element) const {
 
 // ---- writes --------------------------------------------------------------------------------
 
-// One mutation: loads the index definitions once, checks and creates ancestors, and routes every
-// node write and clear through the IndexMaintainer.
+// One mutation: loads the plugin records once (or shares the dispatcher of the plugin whose
+// document write it is), checks and creates ancestors, and routes every node write and clear
+// through the Mutation, which calls the plugins' hooks.
 class DocumentStore::Writer {
  public:
   Writer(const DocumentStore& store, Transaction& tr)
       : store_(store),
         tr_(tr),
-        maintainer_(store.indexEntries_,
-                    docdetail::loadIndexes(tr, store.indexDefs_, Snapshot::kNo)) {}
+        owned_(std::make_unique<docdetail::Dispatcher>(store, tr)),
+        mutation_(*owned_, 0) {}
+  Writer(const DocumentStore& store, docdetail::Dispatcher& dispatcher, size_t first)
+      : store_(store), tr_(dispatcher.transaction()), mutation_(dispatcher, first) {}
 
   std::string nodeKey(const Tuple& path) const { return store_.nodes_.pack(path); }
+
+  void finish() { mutation_.finish(); }
 
   // Makes every proper ancestor of `path` a container of the right kind, creating missing ones;
   // checks that an array index is at most the array's length.
@@ -240,8 +244,9 @@ class DocumentStore::Writer {
       std::optional<std::string> value = reads[i].get();
       if (!value) {
         std::string created(1, index ? docdetail::kArrayValue : docdetail::kObjectValue);
-        tr_.set(nodeKey(prefix), created);
-        maintainer_.onNodeWrite(tr_, prefix, std::nullopt, created);
+        std::string key = nodeKey(prefix);
+        tr_.set(key, created);
+        mutation_.node(prefix, key, std::nullopt, created, ChangeOrigin::kWrite, nullptr);
         value = created;
       }
       if (!docdetail::isContainer(*value)) {
@@ -267,18 +272,14 @@ class DocumentStore::Writer {
   void replace(const Tuple& path, const nlohmann::json& value) {
     std::map<std::string, std::string> old = clearSubtreeKeepingOld(path);
     writeTree(path, value, old);
-    for (const auto& [key, bytes] : old) {
-      maintainer_.onNodeWrite(tr_, store_.nodes_.unpack(key), bytes, std::nullopt);
-    }
+    reportRemoved(old);
   }
 
   // Clears the node at `path` and below; returns whether the node existed.
   bool remove(const Tuple& path) {
     if (!tr_.get(nodeKey(path))) return false;
     std::map<std::string, std::string> old = clearSubtreeKeepingOld(path);
-    for (const auto& [key, bytes] : old) {
-      maintainer_.onNodeWrite(tr_, store_.nodes_.unpack(key), bytes, std::nullopt);
-    }
+    reportRemoved(old);
     return true;
   }
 
@@ -309,6 +310,13 @@ class DocumentStore::Writer {
     throwError(ErrorCode::client_invalid_operation, why);
   }
 
+  void reportRemoved(const std::map<std::string, std::string>& old) {
+    for (const auto& [key, bytes] : old) {
+      mutation_.node(store_.nodes_.unpack(key), key, bytes, std::nullopt, ChangeOrigin::kWrite,
+                     &old);
+    }
+  }
+
   int64_t arrayLength(const Tuple& arrayPath) {
     KeyRange r = store_.nodes_.range(arrayPath);
     RangeOptions options;
@@ -319,13 +327,13 @@ class DocumentStore::Writer {
     return store_.nodes_.unpack(last[0].key).getInt(arrayPath.size()) + 1;
   }
 
-  // Clears the node and its descendants; returns the old nodes (key -> value) when an index
+  // Clears the node and its descendants; returns the old nodes (key -> value) when a plugin
   // needs them (empty otherwise: nothing observes them).
   std::map<std::string, std::string> clearSubtreeKeepingOld(const Tuple& path) {
     std::string key = nodeKey(path);
     KeyRange below = store_.nodes_.range(path);
     std::map<std::string, std::string> old;
-    if (maintainer_.observesSubtree(path)) {
+    if (mutation_.observesSubtree(path)) {
       for (const KeyValue& kv : tr_.getRange(key, below.end)) old.emplace(kv.key, kv.value);
     }
     tr_.clear(key);
@@ -350,7 +358,7 @@ class DocumentStore::Writer {
       before = std::move(it->second);
       old.erase(it);
     }
-    maintainer_.onNodeWrite(tr_, path, before, bytes);
+    mutation_.node(path, key, before, bytes, ChangeOrigin::kWrite, nullptr);
     if (value.is_object()) {
       for (const auto& [name, member] : value.items()) {
         Tuple child = path;
@@ -368,21 +376,24 @@ class DocumentStore::Writer {
 
   const DocumentStore& store_;
   Transaction& tr_;
-  IndexMaintainer maintainer_;
+  std::unique_ptr<docdetail::Dispatcher> owned_;  // top-level mutations only
+  docdetail::Mutation mutation_;
 };
 
 DocumentStore::DocumentStore(Subspace subspace)
     : subspace_(std::move(subspace)),
       nodes_(subspace_.sub(Tuple{docdetail::kTagNodes})),
-      indexDefs_(subspace_.sub(Tuple{docdetail::kTagIndexDefs})),
+      indexDefs_(subspace_.sub(Tuple{docdetail::kTagPluginRecords})),
       indexEntries_(subspace_.sub(Tuple{docdetail::kTagIndexEntries})),
-      buildCursors_(subspace_.sub(Tuple{docdetail::kTagBuildCursors})) {}
+      buildCursors_(subspace_.sub(Tuple{docdetail::kTagBuildCursors})),
+      pluginData_(subspace_.sub(Tuple{docdetail::kTagPluginData})) {}
 
 void DocumentStore::set(Transaction& tr, const DocPath& path, const nlohmann::json& value) const {
   Tuple t = docdetail::toTuple(path);
   Writer w(*this, tr);
   w.ensureAncestors(t);
   w.replace(t, value);
+  w.finish();
 }
 
 void DocumentStore::update(Transaction& tr, const DocPath& path,
@@ -391,13 +402,45 @@ void DocumentStore::update(Transaction& tr, const DocPath& path,
   Writer w(*this, tr);
   w.ensureAncestors(t);
   w.merge(t, patch);
+  w.finish();
 }
 
 bool DocumentStore::remove(Transaction& tr, const DocPath& path) const {
   Tuple t = docdetail::toTuple(path);
   Writer w(*this, tr);
-  return w.remove(t);
+  bool removed = w.remove(t);
+  w.finish();
+  return removed;
 }
+
+// ---- plugin document writes ----------------------------------------------------------------
+
+namespace docdetail {
+
+void Dispatcher::set(const DocPath& path, const nlohmann::json& value, size_t position) {
+  Tuple t = toTuple(path);
+  DocumentStore::Writer w(store_, *this, position + 1);
+  w.ensureAncestors(t);
+  w.replace(t, value);
+  w.finish();
+}
+
+void Dispatcher::update(const DocPath& path, const nlohmann::json& patch, size_t position) {
+  Tuple t = toTuple(path);
+  DocumentStore::Writer w(store_, *this, position + 1);
+  w.ensureAncestors(t);
+  w.merge(t, patch);
+  w.finish();
+}
+
+bool Dispatcher::remove(const DocPath& path, size_t position) {
+  DocumentStore::Writer w(store_, *this, position + 1);
+  bool removed = w.remove(toTuple(path));
+  w.finish();
+  return removed;
+}
+
+}  // namespace docdetail
 
 // ---- reads ---------------------------------------------------------------------------------
 

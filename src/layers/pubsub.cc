@@ -253,6 +253,8 @@ PostReceipt PubSub::post(Transaction& tr, std::string_view feed, std::string_vie
 std::string PubSub::post(Database& db, std::string_view feed, std::string_view body,
                          std::string_view token) const {
   Transaction tr = db.createTransaction();
+  // An idempotency id makes the retry after a lost acknowledgement (1021) post once.
+  tr.setOption(TransactionOption::kAutomaticIdempotency);
   for (;;) {
     try {
       PostReceipt r = post(tr, feed, body, token);
@@ -373,6 +375,19 @@ std::vector<Message> PubSub::history(Transaction& tr, std::string_view feed, int
 std::vector<Message> PubSub::history(Database& db, std::string_view feed, int limit,
                                      Order order) const {
   return db.read([&](Transaction& tr) { return history(tr, feed, limit, order); });
+}
+
+KeyRange PubSub::historyRange(std::string_view feed) const {
+  return subspace_.range(Tuple{"M", feed});
+}
+
+Message PubSub::historyMessage(std::string_view feed, const KeyValue& row) const {
+  std::string prefix = subspace_.pack(Tuple{"M", feed});
+  if (!row.key.starts_with(prefix) || row.key.size() == prefix.size()) {
+    throwError(ErrorCode::invalid_input, "not a message of feed " + std::string(feed));
+  }
+  DecodedValue d = decodeMessage(row.value);
+  return Message{std::string(feed), row.key.substr(prefix.size()), d.postedAtMs, std::move(d.body)};
 }
 
 // ---- retention -----------------------------------------------------------------------------

@@ -270,7 +270,7 @@ std::optional<Result> Queue::blockingPop(Database& db, std::chrono::milliseconds
 }
 
 void Queue::push(Database& db, std::string_view item) const {
-  db.run([&](Transaction& tr) { push(tr, item); });
+  db.run([&](Transaction& tr) { push(tr, item); }, Idempotency::kAutomatic);
 }
 
 bool Queue::push(Database& db, std::string_view item, std::string_view pushId) const {

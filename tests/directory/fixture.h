@@ -1,22 +1,19 @@
-// Shared fixture of the directory layer's tests: every TEST_P runs on a fresh "memory:" database
-// and on a fresh embedded database ("file:<temp dir>"); the file engine's run is skipped while
-// that engine does not open.
+// Shared fixture of the directory layer's tests: every TEST_P runs on a fresh database of every
+// engine kind of tests/support/engines.h (memory, file, etcd when STRATA_TEST_ETCD is set).
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "strata/directory.h"
 #include "strata/kv.h"
+#include "support/engines.h"
 
 namespace strata::testing_directory {
 
@@ -69,33 +66,8 @@ inline std::string unhex(std::string_view text) {
   return out;
 }
 
-class DirectoryTestBase : public ::testing::TestWithParam<std::string> {
+class DirectoryTestBase : public ::strata::testsupport::EngineTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "file") {
-      std::string pattern =
-          (std::filesystem::temp_directory_path() / "strata-directory-XXXXXX").string();
-      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-      root_ = pattern;
-      try {
-        db_.emplace(Database::open("file:" + root_ + "/db"));
-      } catch (const Error& e) {
-        GTEST_SKIP() << "the embedded engine does not open yet: " << e.what();
-      }
-    } else {
-      db_.emplace(Database::open("memory:"));
-    }
-  }
-  void TearDown() override {
-    db_.reset();
-    if (!root_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(root_, ec);
-    }
-  }
-
-  Database& db() { return *db_; }
-
   // Every key-value pair in [begin, end), read in a fresh transaction.
   std::vector<KeyValue> dump(std::string_view begin = "", std::string_view end = "\xff") {
     return db().read([&](Transaction& tr) { return tr.getRangeAll(begin, end); });
@@ -106,19 +78,10 @@ class DirectoryTestBase : public ::testing::TestWithParam<std::string> {
   void put(std::string_view key, std::string_view value) {
     db().run([&](Transaction& tr) { tr.set(key, value); });
   }
-
- private:
-  std::string root_;
-  std::optional<Database> db_;
 };
-
-inline std::string engineName(const ::testing::TestParamInfo<std::string>& info) {
-  return info.param;
-}
 
 }  // namespace strata::testing_directory
 
-#define STRATA_DIRECTORY_SUITE(Suite)                                           \
-  class Suite : public ::strata::testing_directory::DirectoryTestBase {};       \
-  INSTANTIATE_TEST_SUITE_P(Engines, Suite, ::testing::Values("memory", "file"), \
-                           ::strata::testing_directory::engineName)
+#define STRATA_DIRECTORY_SUITE(Suite)                                     \
+  class Suite : public ::strata::testing_directory::DirectoryTestBase {}; \
+  STRATA_ENGINE_SUITE(Suite)

@@ -1,18 +1,18 @@
 // Blob layer: in-place operations, chunk alignment and conflicts, checksums, streaming uploads
-// and reads. Runs on "memory:" and on "file:<temp dir>" (skipped while the embedded engine does
-// not open).
+// and reads. Runs on every engine kind of tests/support/engines.h (memory, file, etcd when
+// STRATA_TEST_ETCD is set).
 #include "strata/layers/blob.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/engines.h"
 
 namespace strata::layers {
 namespace {
@@ -34,33 +34,9 @@ std::string pattern(size_t n, int seed) {
   return s;
 }
 
-class BlobTest : public ::testing::TestWithParam<std::string> {
+class BlobTest : public testsupport::EngineTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "memory") {
-      db_.emplace(Database::open("memory:"));
-      return;
-    }
-    std::string dir = (std::filesystem::temp_directory_path() / "strata-blob-XXXXXX").string();
-    ASSERT_NE(mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-    try {
-      db_.emplace(Database::open("file:" + dir + "/db"));
-    } catch (const Error& e) {
-      GTEST_SKIP() << "the embedded engine does not open yet: " << e.what();
-    }
-  }
-  void TearDown() override {
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  Database& db() { return *db_; }
-
   Blob blob_{Subspace(Tuple{"blob-test", "b"})};
-
- private:
-  std::optional<Database> db_;
-  std::string dir_;
 };
 
 TEST_P(BlobTest, AnUnwrittenBlobIsEmpty) {
@@ -329,8 +305,7 @@ TEST_P(BlobTest, AnInPlaceWriteAfterAnUploadDropsTheDigest) {
   EXPECT_FALSE(db().read([&](Transaction& tr) { return blob_.digest(tr); }).has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, BlobTest, ::testing::Values("memory", "file"),
-                         [](const auto& info) { return info.param; });
+STRATA_ENGINE_SUITE(BlobTest);
 
 }  // namespace
 }  // namespace strata::layers

@@ -1,18 +1,18 @@
 // Bulk import: the pipeline (batches, writers, resume after a failure or a cancel, completion),
-// the CSV dialect and the CSV row -> key/value mapping. Runs on "memory:" and on
-// "file:<temp dir>" (skipped while the embedded engine does not open).
+// the CSV dialect and the CSV row -> key/value mapping. Runs on every engine kind of
+// tests/support/engines.h (memory, file, etcd when STRATA_TEST_ETCD is set).
 #include "strata/layers/bulk_import.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "support/engines.h"
 
 namespace strata::layers {
 namespace {
@@ -26,31 +26,15 @@ int errorCodeOf(const std::function<void()>& fn) {
   return 0;
 }
 
-class BulkImportTest : public ::testing::TestWithParam<std::string> {
+class BulkImportTest : public testsupport::EngineTest {
  protected:
   void SetUp() override {
-    if (GetParam() == "memory") {
-      db_.emplace(Database::open("memory:"));
-    } else {
-      std::string dir = (std::filesystem::temp_directory_path() / "strata-import-XXXXXX").string();
-      ASSERT_NE(mkdtemp(dir.data()), nullptr);
-      dir_ = dir;
-      try {
-        db_.emplace(Database::open("file:" + dir + "/db"));
-      } catch (const Error& e) {
-        GTEST_SKIP() << "the embedded engine does not open yet: " << e.what();
-      }
-    }
+    EngineTest::SetUp();
     options_.progress = Subspace(Tuple{"import-test", "progress"});
     options_.batchBytes = 2000;
     options_.writers = 3;
     options_.fingerprint = "input-v1";
   }
-  void TearDown() override {
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  Database& db() { return *db_; }
 
   // A source of `n` records key i -> "value i"; throws after `failAfter` records if set.
   ImportSource numbers(int n, std::optional<int> failAfter = std::nullopt) {
@@ -84,10 +68,6 @@ class BulkImportTest : public ::testing::TestWithParam<std::string> {
 
   Subspace target_{Tuple{"import-test", "data"}};
   BulkImportOptions options_;
-
- private:
-  std::optional<Database> db_;
-  std::string dir_;
 };
 
 TEST_P(BulkImportTest, ImportsEveryRecordInBatches) {
@@ -183,8 +163,7 @@ TEST_P(BulkImportTest, BadOptionsAreRejected) {
   EXPECT_EQ(errorCodeOf([&] { runBulkImport(db(), numbers(1), setter(), bad); }), 2000);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, BulkImportTest, ::testing::Values("memory", "file"),
-                         [](const auto& info) { return info.param; });
+STRATA_ENGINE_SUITE(BulkImportTest);
 
 // ---- CSV (no database) ------------------------------------------------------------------------
 

@@ -1,11 +1,10 @@
-// Tests of layers/intern.h, run on the memory engine and the embedded engine (file:).
+// Tests of layers/intern.h, run on every engine kind of tests/support/engines.h (memory, file,
+// etcd when STRATA_TEST_ETCD is set).
 #include "strata/layers/intern.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <barrier>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <set>
@@ -16,6 +15,7 @@
 #include "strata/kv.h"
 #include "strata/subspace.h"
 #include "strata/tuple.h"
+#include "support/engines.h"
 
 namespace strata::layers {
 namespace {
@@ -29,29 +29,8 @@ int errorCodeOf(const std::function<void()>& fn) {
   return 0;
 }
 
-class StringInternTest : public ::testing::TestWithParam<std::string> {
+class StringInternTest : public testsupport::EngineTest {
  protected:
-  void SetUp() override {
-    std::string url = "memory:";
-    if (GetParam() == "file") {
-      std::string pattern =
-          (std::filesystem::temp_directory_path() / "strata-intern-XXXXXX").string();
-      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-      root_ = pattern;
-      url = "file:" + root_ + "/db";
-    }
-    try {
-      db_.emplace(Database::open(url));
-    } catch (const Error& e) {
-      GTEST_SKIP() << url << " does not open yet: " << e.what();
-    }
-  }
-  void TearDown() override {
-    db_.reset();
-    if (!root_.empty()) std::filesystem::remove_all(root_);
-  }
-
-  Database& db() { return *db_; }
   // Every key under the table's subspace.
   std::vector<KeyValue> keys() {
     KeyRange r = space_.range();
@@ -60,10 +39,6 @@ class StringInternTest : public ::testing::TestWithParam<std::string> {
 
   Subspace space_{Tuple{"test", "intern"}};
   StringIntern names_{space_};
-
- private:
-  std::string root_;
-  std::optional<Database> db_;
 };
 
 TEST_P(StringInternTest, InternReturnsAFourByteIdThatLooksUpTheString) {
@@ -265,8 +240,7 @@ TEST_P(StringInternTest, ClearCacheForgetsEntries) {
   EXPECT_EQ(names_.lookup(db(), id), "s");
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, StringInternTest, ::testing::Values("memory", "file"),
-                         [](const auto& info) { return info.param; });
+STRATA_ENGINE_SUITE(StringInternTest);
 
 }  // namespace
 }  // namespace strata::layers

@@ -1,14 +1,12 @@
 // PubSub layer: feeds, inboxes, per-subscription cursors, commit order, idempotent posts,
-// retention, watches, restarts and concurrency. Runs on "memory:" and on "file:<temp dir>"
-// (skipped while the embedded engine does not open).
+// retention, watches, restarts and concurrency. Runs on every engine kind of
+// tests/support/engines.h (memory, file, etcd when STRATA_TEST_ETCD is set).
 #include "strata/layers/pubsub.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -16,6 +14,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/engines.h"
 
 namespace strata::layers {
 namespace {
@@ -37,41 +37,9 @@ std::vector<std::string> bodies(const std::vector<Message>& messages) {
   return out;
 }
 
-class PubSubTest : public ::testing::TestWithParam<std::string> {
+class PubSubTest : public testsupport::EngineTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "memory") {
-      url_ = "memory:";
-      db_.emplace(Database::open(url_));
-      return;
-    }
-    std::string dir = (std::filesystem::temp_directory_path() / "strata-pubsub-XXXXXX").string();
-    ASSERT_NE(mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-    url_ = "file:" + dir + "/db";
-    try {
-      db_.emplace(Database::open(url_));
-    } catch (const Error& e) {
-      GTEST_SKIP() << "the embedded engine does not open yet: " << e.what();
-    }
-  }
-  void TearDown() override {
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  Database& db() { return *db_; }
-  // Closes and reopens the database (a restart; "memory:" keeps nothing, so callers skip it).
-  void reopen() {
-    db_.reset();
-    db_.emplace(Database::open(url_));
-  }
-
   PubSub ps_{Subspace(Tuple{"pubsub-test"})};
-  std::string url_;
-
- private:
-  std::optional<Database> db_;
-  std::string dir_;
 };
 
 TEST_P(PubSubTest, CreateIsIdempotentAndListsNames) {
@@ -366,7 +334,6 @@ TEST_P(PubSubTest, WaitWakesWhenANewSubscriptionHasMessages) {
 }
 
 TEST_P(PubSubTest, NoMessageIsLostAcrossASubscriberRestart) {
-  if (GetParam() == "memory") GTEST_SKIP() << "memory: keeps nothing across a reopen";
   ps_.createFeed(db(), "a");
   ps_.createInbox(db(), "in");
   ps_.subscribe(db(), "in", "a");
@@ -377,7 +344,7 @@ TEST_P(PubSubTest, NoMessageIsLostAcrossASubscriberRestart) {
     Transaction crashed = db().createTransaction();
     EXPECT_EQ(ps_.read(crashed, "in").size(), 3u);
   }
-  reopen();
+  reopen();  // a new handle on the same data (the fixture keeps a memory store alive)
   ps_.post(db(), "a", "m5");
   EXPECT_EQ(bodies(ps_.read(db(), "in")), (std::vector<std::string>{"m2", "m3", "m4", "m5"}));
 }
@@ -442,8 +409,7 @@ TEST_P(PubSubTest, EveryPostIsDeliveredOnceToEverySubscriberUnderConcurrency) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, PubSubTest, ::testing::Values("memory", "file"),
-                         [](const auto& info) { return info.param; });
+STRATA_ENGINE_SUITE(PubSubTest);
 
 }  // namespace
 }  // namespace strata::layers

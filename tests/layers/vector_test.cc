@@ -1,11 +1,10 @@
-// Tests of layers/vector.h, run on the memory engine and the embedded engine (file:).
+// Tests of layers/vector.h, run on every engine kind of tests/support/engines.h (memory, file,
+// etcd when STRATA_TEST_ETCD is set).
 #include "strata/layers/vector.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <set>
@@ -16,6 +15,7 @@
 #include "strata/kv.h"
 #include "strata/subspace.h"
 #include "strata/tuple.h"
+#include "support/engines.h"
 
 namespace strata::layers {
 namespace {
@@ -33,35 +33,10 @@ int errorCodeOf(const std::function<void()>& fn) {
 
 constexpr int kIndexOutOfRange = static_cast<int>(ErrorCode::index_out_of_range);
 
-class VectorTest : public ::testing::TestWithParam<std::string> {
+class VectorTest : public testsupport::EngineTest {
  protected:
-  void SetUp() override {
-    std::string url = "memory:";
-    if (GetParam() == "file") {
-      std::string pattern =
-          (std::filesystem::temp_directory_path() / "strata-vector-XXXXXX").string();
-      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-      root_ = pattern;
-      url = "file:" + root_ + "/db";
-    }
-    try {
-      db_.emplace(Database::open(url));
-    } catch (const Error& e) {
-      GTEST_SKIP() << url << " does not open yet: " << e.what();
-    }
-  }
-  void TearDown() override {
-    db_.reset();
-    if (!root_.empty()) std::filesystem::remove_all(root_);
-  }
-
-  Database& db() { return *db_; }
   Subspace space_{Tuple{"test", "vec"}};
   Vector v_{space_, "-"};
-
- private:
-  std::string root_;
-  std::optional<Database> db_;
 };
 
 // The values of every slot, read with get().
@@ -397,8 +372,7 @@ TEST_P(VectorTest, ConcurrentPushersAndPoppersKeepEveryValueExactlyOnce) {
   EXPECT_EQ(v_.size(db()), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, VectorTest, ::testing::Values("memory", "file"),
-                         [](const auto& info) { return info.param; });
+STRATA_ENGINE_SUITE(VectorTest);
 
 }  // namespace
 }  // namespace strata::layers

@@ -176,6 +176,9 @@ void addBlobCommands(CLI::App& app, Context& context) {
       "Binary objects of any size, stored in 64 KiB chunks with CRC-32C checksums under "
       "(\"strata.blob\", NAME). put is atomic: readers see the old content or the new, never a "
       "partial upload.");
+  blob->footer(
+      "Examples:\n  strata blob put photo.jpg ./photo.jpg\n  strata blob get photo.jpg > "
+      "copy.jpg\n  strata blob ls");
   blob->require_subcommand(1);
 
   struct PutArgs {
@@ -188,6 +191,9 @@ void addBlobCommands(CLI::App& app, Context& context) {
       "Store FILE (or stdin with '-') as blob NAME, replacing it atomically. Streams over many "
       "transactions; rerunning an interrupted put of the same file resumes it. Prints the size "
       "and CRC-32C.");
+  putCmd->footer(
+      "Examples:\n  strata blob put photo.jpg ./photo.jpg\n  tar c src | strata blob put src.tar "
+      "-");
   putCmd->add_option("NAME", putArgs->name, "Blob name")->required();
   putCmd->add_option("FILE", putArgs->path, "File to store, '-' for stdin")->required();
   putCmd->add_flag("--quiet,-q", putArgs->quiet, "No progress line");
@@ -205,6 +211,9 @@ void addBlobCommands(CLI::App& app, Context& context) {
       "get",
       "Write blob NAME (or LENGTH bytes from OFFSET) to stdout. Exit code 3 when there is no "
       "such blob. Checks every chunk's CRC-32C, and the whole content's when reading it all.");
+  getCmd->footer(
+      "Examples:\n  strata blob get photo.jpg > copy.jpg\n  strata blob get photo.jpg --offset 0 "
+      "--length 16 | xxd");
   getCmd->add_option("NAME", getArgs->name, "Blob name")->required();
   getCmd->add_option("--offset", getArgs->offset, "First byte to write")
       ->check(CLI::NonNegativeNumber);
@@ -218,6 +227,7 @@ void addBlobCommands(CLI::App& app, Context& context) {
   auto name = std::make_shared<std::string>();
   CLI::App* sizeCmd = blob->add_subcommand(
       "size", "Print the size of blob NAME in bytes. Exit code 3 when there is no such blob.");
+  sizeCmd->footer("Examples:\n  strata blob size photo.jpg");
   sizeCmd->add_option("NAME", *name, "Blob name")->required();
   sizeCmd->callback([name, &context] {
     Database db = openDatabase(context);
@@ -231,6 +241,7 @@ void addBlobCommands(CLI::App& app, Context& context) {
   });
 
   CLI::App* rmCmd = blob->add_subcommand("rm", "Remove blob NAME (and any staged upload of it).");
+  rmCmd->footer("Examples:\n  strata blob rm photo.jpg");
   rmCmd->add_option("NAME", *name, "Blob name")->required();
   rmCmd->callback([name, &context] {
     Database db = openDatabase(context);
@@ -238,6 +249,7 @@ void addBlobCommands(CLI::App& app, Context& context) {
   });
 
   CLI::App* lsCmd = blob->add_subcommand("ls", "List the blobs: NAME <tab> size in bytes.");
+  lsCmd->footer("Examples:\n  strata blob ls");
   lsCmd->callback([&context] { list(context); });
 }
 

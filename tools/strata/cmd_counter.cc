@@ -25,6 +25,7 @@ void addCounterCommands(CLI::App& app, Context& context) {
       "counter",
       "64-bit counters that concurrent writers add to without conflicting, under "
       "(\"strata.counter\", NAME). A counter never written reads 0.");
+  counter->footer("Examples:\n  strata counter add visits 1\n  strata counter get visits");
   counter->require_subcommand(1);
 
   struct AddArgs {
@@ -39,6 +40,8 @@ void addCounterCommands(CLI::App& app, Context& context) {
       "Add DELTA (may be negative) to counter NAME, then print its value (read in a new "
       "transaction, so it may include other clients' adds). With --token, an add whose token was "
       "already applied adds nothing (safe to rerun after an unknown result).");
+  add->footer(
+      "Examples:\n  strata counter add visits 1\n  strata counter add stock -3 --token order-1234");
   add->add_option("NAME", addArgs->name, "Counter name")->required();
   add->add_option("DELTA", addArgs->delta, "Signed 64-bit amount")->required();
   add->add_option("--token", addArgs->token, "Idempotency token: unique per logical add");
@@ -56,6 +59,7 @@ void addCounterCommands(CLI::App& app, Context& context) {
 
   auto getName = std::make_shared<std::string>();
   CLI::App* get = counter->add_subcommand("get", "Print the value of counter NAME.");
+  get->footer("Examples:\n  strata counter get visits");
   get->add_option("NAME", *getName, "Counter name")->required();
   get->callback([getName, &context] {
     Database db = openDatabase(context);
@@ -68,6 +72,7 @@ void addCounterCommands(CLI::App& app, Context& context) {
   };
   auto setArgs = std::make_shared<SetArgs>();
   CLI::App* set = counter->add_subcommand("set", "Set counter NAME to VALUE.");
+  set->footer("Examples:\n  strata counter set visits 0");
   set->add_option("NAME", setArgs->name, "Counter name")->required();
   set->add_option("VALUE", setArgs->value, "Signed 64-bit value")->required();
   set->callback([setArgs, &context] {

@@ -33,6 +33,7 @@ void addLs(CLI::App& group, Context& context) {
   auto args = std::make_shared<std::pair<std::string, bool>>();
   CLI::App* cmd = group.add_subcommand(
       "ls", "List the subdirectories of PATH (the root when omitted), one per line, in key order.");
+  cmd->footer("Examples:\n  strata dir ls\n  strata dir ls app -l");
   cmd->add_option("PATH", args->first, kPathHelp);
   cmd->add_flag("-l,--long", args->second, "Also print each one's prefix and layer");
   cmd->callback([args, &context] {
@@ -71,6 +72,7 @@ void addTree(CLI::App& group, Context& context) {
       "tree",
       "Print the directory tree under PATH (the root when omitted): each directory indented "
       "under its parent with its prefix and layer. Read in one transaction (5 s at most).");
+  cmd->footer("Examples:\n  strata dir tree\n  strata dir tree app");
   cmd->add_option("PATH", *path, kPathHelp);
   cmd->callback([path, &context] {
     DirectoryPath root = parseDirectoryPath(*path);
@@ -99,6 +101,8 @@ void addMkdir(CLI::App& group, Context& context) {
       "mkdir",
       "Create the directory PATH and any missing parents; print its prefix. Fails with "
       "directory_already_exists (2256) when it exists, unless -p.");
+  cmd->footer(
+      "Examples:\n  strata dir mkdir app/users\n  strata dir mkdir app/users -p --layer table");
   cmd->add_option("PATH", args->path, kPathHelp)->required();
   cmd->add_option("--layer", args->layer,
                   "Layer to record (\"partition\" makes a partition); with -p, must match");
@@ -119,6 +123,7 @@ void addMv(CLI::App& group, Context& context) {
       "mv",
       "Move directory OLD (with its subtree and contents: the prefix stays) to NEW, whose "
       "parent must exist.");
+  cmd->footer("Examples:\n  strata dir mv app/users app/accounts");
   cmd->add_option("OLD", args->first, kPathHelp)->required();
   cmd->add_option("NEW", args->second, kPathHelp)->required();
   cmd->callback([args, &context] {
@@ -137,6 +142,7 @@ void addRm(CLI::App& group, Context& context) {
       "rm",
       "Remove directory PATH, its subdirectories and every key under their prefixes, in one "
       "transaction. Fails with directory_does_not_exist (2257) unless -f.");
+  cmd->footer("Examples:\n  strata dir rm app/old\n  strata dir rm app/tmp --if-exists");
   cmd->add_option("PATH", args->first, kPathHelp)->required();
   cmd->add_flag("-f,--if-exists", args->second, "No error when PATH does not exist");
   cmd->callback([args, &context] {
@@ -158,6 +164,7 @@ void addDirCommands(CLI::App& app, Context& context) {
       "dir",
       "The directory layer: named key spaces with short prefixes, compatible with FoundationDB's "
       "bindings (ls, tree, mkdir, mv, rm).");
+  group->footer("Examples:\n  strata dir mkdir app/users\n  strata dir ls app\n  strata dir tree");
   group->require_subcommand(1);
   addLs(*group, context);
   addTree(*group, context);

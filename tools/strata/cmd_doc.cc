@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "strata/directory.h"
 #include "strata/layers/doc.h"
+#include "strata/layers/doc_plugin.h"
 
 namespace strata::cli {
 namespace {
@@ -58,6 +59,7 @@ void addNodeCommands(CLI::App& doc, Context& context, std::shared_ptr<std::strin
   auto set = std::make_shared<Args>();
   CLI::App* cmd = doc.add_subcommand(
       "set", "Replace the node at PATH (and its subtree) with JSON, creating missing parents.");
+  cmd->footer("Examples:\n  strata doc set users.ada '{\"name\": \"Ada\", \"city\": \"London\"}'");
   cmd->add_option("PATH", set->path, kPathHelp)->required();
   cmd->add_option("JSON", set->value, "A JSON value: '{\"species\":\"dog\"}', 3, '\"text\"'")
       ->required();
@@ -70,6 +72,7 @@ void addNodeCommands(CLI::App& doc, Context& context, std::shared_ptr<std::strin
   cmd = doc.add_subcommand("update",
                            "Deep-merge JSON into the node at PATH (RFC 7396: a null member "
                            "deletes that member).");
+  cmd->footer("Examples:\n  strata doc update users.ada '{\"age\": 36, \"city\": null}'");
   cmd->add_option("PATH", update->path, kPathHelp)->required();
   cmd->add_option("JSON", update->value, "A JSON merge patch")->required();
   cmd->callback([update, store, &context] {
@@ -80,6 +83,7 @@ void addNodeCommands(CLI::App& doc, Context& context, std::shared_ptr<std::strin
 
   auto get = std::make_shared<Args>();
   cmd = doc.add_subcommand("get", "Print the subtree at PATH as JSON (exit 3 when absent).");
+  cmd->footer("Examples:\n  strata doc get users.ada --pretty\n  strata doc get users.ada.name");
   cmd->add_option("PATH", get->path, kPathHelp);
   cmd->add_flag("--pretty", get->pretty, "Indent the JSON");
   cmd->callback([get, store, &context] {
@@ -94,6 +98,7 @@ void addNodeCommands(CLI::App& doc, Context& context, std::shared_ptr<std::strin
 
   auto rm = std::make_shared<Args>();
   cmd = doc.add_subcommand("rm", "Delete the node at PATH and its subtree (exit 3 when absent).");
+  cmd->footer("Examples:\n  strata doc rm users.ada");
   cmd->add_option("PATH", rm->path, kPathHelp)->required();
   cmd->callback([rm, store, &context] {
     Database db = openDatabase(context);
@@ -105,6 +110,7 @@ void addNodeCommands(CLI::App& doc, Context& context, std::shared_ptr<std::strin
   auto ls = std::make_shared<Args>();
   cmd = doc.add_subcommand(
       "ls", "List the children of PATH, one 'NAME  KIND' line each (KIND object, array, value).");
+  cmd->footer("Examples:\n  strata doc ls users");
   cmd->add_option("PATH", ls->path, kPathHelp);
   cmd->callback([ls, store, &context] {
     Database db = openDatabase(context);
@@ -129,6 +135,9 @@ void addTransferCommands(CLI::App& doc, Context& context, std::shared_ptr<std::s
       "Import FILE ('-' for stdin) under --at: JSON Lines ({\"path\": ..., \"value\": ...} per "
       "line, as `export --lines` writes) or one JSON object/array whose members become "
       "children. Written in bounded transactions, with a progress line on stderr.");
+  cmd->footer(
+      "Examples:\n  strata doc import people.jsonl --at users\n  curl -s "
+      "https://example.com/users.json | strata doc import - --at users --format json");
   cmd->add_option("FILE", imp->file, "Input file, '-' for stdin")->required();
   cmd->add_option("--at", imp->at, "Target node path (default: the root)");
   cmd->add_option("--format", imp->format,
@@ -170,6 +179,9 @@ void addTransferCommands(CLI::App& doc, Context& context, std::shared_ptr<std::s
   cmd = doc.add_subcommand("export",
                            "Write the subtree at PATH to stdout as JSON (--lines: one "
                            "{\"path\", \"value\"} line per child; import reads it back).");
+  cmd->footer(
+      "Examples:\n  strata doc export users > users.json\n  strata doc export users --lines > "
+      "users.jsonl");
   cmd->add_option("PATH", exp->path, kPathHelp);
   cmd->add_flag("--lines", exp->lines, "JSON Lines, one child per line");
   cmd->callback([exp, store, &context] {
@@ -183,6 +195,7 @@ void addTransferCommands(CLI::App& doc, Context& context, std::shared_ptr<std::s
 
 void addIndexCommands(CLI::App& doc, Context& context, std::shared_ptr<std::string> store) {
   CLI::App* index = doc.add_subcommand("index", "Define, build, list and drop indexes.");
+  index->footer("Examples:\n  strata doc index add by_city 'users.?.city'\n  strata doc index ls");
   index->require_subcommand(1);
 
   struct AddArgs {
@@ -196,6 +209,9 @@ void addIndexCommands(CLI::App& doc, Context& context, std::shared_ptr<std::stri
       "add",
       "Define index NAME over PATTERN ('?' matches any member or index: pets.?.species) and "
       "build it over the existing documents (resumable: rerun after an interruption).");
+  cmd->footer(
+      "Examples:\n  strata doc index add by_city 'users.?.city'\n  strata doc index add has_email "
+      "'users.?.email' --exists");
   cmd->add_option("NAME", add->name, "Index name (stable: queries and drops use it)")->required();
   cmd->add_option("PATTERN", add->pattern, "Path pattern")->required();
   cmd->add_flag("--exists", add->exists, "Index existence of matching nodes, not their values");
@@ -212,6 +228,7 @@ void addIndexCommands(CLI::App& doc, Context& context, std::shared_ptr<std::stri
 
   auto rmName = std::make_shared<std::string>();
   cmd = index->add_subcommand("rm", "Drop index NAME and its entries (exit 3 when absent).");
+  cmd->footer("Examples:\n  strata doc index rm by_city");
   cmd->add_option("NAME", *rmName, "Index name")->required();
   cmd->callback([rmName, store, &context] {
     Database db = openDatabase(context);
@@ -219,6 +236,7 @@ void addIndexCommands(CLI::App& doc, Context& context, std::shared_ptr<std::stri
   });
 
   cmd = index->add_subcommand("ls", "List indexes: 'NAME  PATTERN  value|exists  ready|building'.");
+  cmd->footer("Examples:\n  strata doc index ls");
   cmd->callback([store, &context] {
     Database db = openDatabase(context);
     layers::DocumentStore docs = openStore(db, *store);
@@ -246,6 +264,9 @@ void addFindCommand(CLI::App& doc, Context& context, std::shared_ptr<std::string
       "Query index INDEX: nodes whose value is VALUE, in [LO, HI) with --range, or strings "
       "starting with --prefix (an exists index: no VALUE). Values are JSON, else plain text. "
       "Prints one matching path per line (with --docs: path, a tab, the document as JSON).");
+  cmd->footer(
+      "Examples:\n  strata doc find by_city London --docs\n  strata doc find by_age --range 30 "
+      "40\n  strata doc find by_name --prefix Ad");
   cmd->add_option("INDEX", args->index, "Index name")->required();
   CLI::Option* value = cmd->add_option("VALUE", args->value, "Value to match");
   CLI::Option* range =
@@ -283,6 +304,150 @@ void addFindCommand(CLI::App& doc, Context& context, std::shared_ptr<std::string
   });
 }
 
+// The change feed the CLI enables for a pattern is named after it.
+std::string feedName(const std::string& pattern) { return "feed:" + pattern; }
+
+void addPluginCommands(CLI::App& doc, Context& context, std::shared_ptr<std::string> store) {
+  CLI::App* plugins = doc.add_subcommand(
+      "plugins",
+      "List the plugins the store requires, in dispatch order: 'NAME  KIND  PATTERN  PRIORITY  "
+      "ready|building' (KIND value-index, exists-index, change-feed, validator, external). A "
+      "writer lacking a required external plugin fails with doc_plugin_not_registered (3011).");
+  plugins->footer(
+      "Examples:\n  strata doc plugins\n  strata doc --store app plugins\n"
+      "  strata doc plugins rm city-count");
+  auto rmName = std::make_shared<std::string>();
+  CLI::App* rm = plugins->add_subcommand(
+      "rm",
+      "Remove plugin NAME from the store and clear the data it owned (exit 3 when absent); "
+      "writers no longer need it.");
+  rm->add_option("NAME", *rmName, "Plugin name, as `doc plugins` lists it")->required();
+  rm->footer("Examples:\n  strata doc plugins rm city-count\n  strata doc plugins rm feed:pets");
+  rm->callback([rmName, store, &context] {
+    Database db = openDatabase(context);
+    if (!openStore(db, *store).removePlugin(db, *rmName)) context.exitCode = kExitAbsent;
+  });
+  plugins->callback([rm, store, &context] {
+    if (rm->parsed()) return;
+    Database db = openDatabase(context);
+    layers::DocumentStore docs = openStore(db, *store);
+    auto infos = db.read([&](Transaction& tr) { return docs.listPlugins(tr); });
+    for (const layers::PluginInfo& info : infos) {
+      fmt::print("{}  {}  {}  {}  {}\n", info.name, info.kind,
+                 info.pattern.empty() ? "\"\"" : info.pattern, info.priority,
+                 info.state == layers::IndexState::kReady ? "ready" : "building");
+    }
+  });
+
+  CLI::App* feed = doc.add_subcommand("feed", "Enable or disable change feeds.");
+  feed->require_subcommand(1);
+  feed->footer(
+      "Examples:\n  strata doc feed add pets\n  strata doc changes pets --wait 30\n"
+      "  strata doc feed rm pets");
+  auto addPattern = std::make_shared<std::string>();
+  CLI::App* cmd = feed->add_subcommand(
+      "add",
+      "Log every change at or below PATTERN ('?' matches any member or index) in the writing "
+      "transaction, from now on, as plugin feed:PATTERN; read it with `doc changes`.");
+  cmd->add_option("PATTERN", *addPattern, "Path pattern: pets, pets.?.owner; \"\" is everything")
+      ->required();
+  cmd->footer("Examples:\n  strata doc feed add pets\n  strata doc feed add 'orders[?]'");
+  cmd->callback([addPattern, store, &context] {
+    Database db = openDatabase(context);
+    bool added = openStore(db, *store).addChangeFeed(db, feedName(*addPattern), *addPattern);
+    fmt::print("{} change feed {}\n", added ? "added" : "already have", feedName(*addPattern));
+  });
+  auto rmPattern = std::make_shared<std::string>();
+  cmd = feed->add_subcommand("rm",
+                             "Disable the change feed of PATTERN and delete its log (exit 3 "
+                             "when absent).");
+  cmd->add_option("PATTERN", *rmPattern, "The pattern given to `doc feed add`")->required();
+  cmd->footer("Examples:\n  strata doc feed rm pets");
+  cmd->callback([rmPattern, store, &context] {
+    Database db = openDatabase(context);
+    if (!openStore(db, *store).removePlugin(db, feedName(*rmPattern))) {
+      context.exitCode = kExitAbsent;
+    }
+  });
+}
+
+void addChangesCommand(CLI::App& doc, Context& context, std::shared_ptr<std::string> store) {
+  struct Args {
+    std::string path;
+    int limit = 0;
+    std::string token;
+    double wait = 0;
+    double trim = -1;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = doc.add_subcommand(
+      "changes",
+      "Print the changes at or below PATH from the change feed covering it, oldest first, one "
+      "JSON object per line: {\"path\": ..., \"op\": \"set|update|rm\", \"value\": ...}. After "
+      "the last one, stderr gets '--continue TOKEN' to resume from. --trim deletes older "
+      "changes instead.");
+  cmd->add_option("PATH", args->path, kPathHelp)->required();
+  CLI::Option* limit = cmd->add_option("--limit", args->limit, "Most changes (0 = all)")
+                           ->check(CLI::NonNegativeNumber);
+  CLI::Option* token =
+      cmd->add_option("--continue", args->token, "Resume after this token (from a previous run)");
+  CLI::Option* wait =
+      cmd->add_option("--wait", args->wait, "When nothing is new, wait up to SECONDS for a change")
+          ->check(CLI::NonNegativeNumber);
+  CLI::Option* trim = cmd->add_option("--trim", args->trim,
+                                      "Delete the feed's changes older than SECONDS; print the "
+                                      "count")
+                          ->check(CLI::NonNegativeNumber);
+  trim->excludes(limit)->excludes(token)->excludes(wait);
+  cmd->footer(
+      "Examples:\n  strata doc feed add pets\n  strata doc changes pets\n"
+      "  strata doc changes pets.rex --limit 10\n"
+      "  strata doc changes pets --continue TOKEN --wait 30   (TOKEN: the last run's stderr)\n"
+      "  strata doc changes pets --trim 86400");
+  cmd->callback([args, trim, store, &context] {
+    Database db = openDatabase(context);
+    layers::DocumentStore docs = openStore(db, *store);
+    layers::DocPath path = layers::DocPath::parse(args->path);
+    std::optional<std::string> name =
+        db.read([&](Transaction& tr) { return layers::DocChangeFeed::covering(tr, docs, path); });
+    if (!name) {
+      throwError(ErrorCode::client_invalid_operation,
+                 "no change feed covers '" + args->path +
+                     "': enable one with `strata doc feed add PATTERN`");
+    }
+    layers::DocChangeFeed feed(docs, *name);
+    if (trim->count() > 0) {
+      auto age = std::chrono::milliseconds(static_cast<int64_t>(args->trim * 1000));
+      fmt::print("trimmed {} changes\n", feed.trimOlderThan(db, age));
+      return;
+    }
+    auto readPage = [&] {
+      return db.read(
+          [&](Transaction& tr) { return feed.read(tr, args->token, args->limit, path); });
+    };
+    layers::ChangePage page = readPage();
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(static_cast<int64_t>(args->wait * 1000));
+    while (page.changes.empty() && args->wait > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      if (!feed.wait(db, page.continuation, left)) break;
+      args->token = page.continuation;
+      page = readPage();
+    }
+    for (const layers::ChangeEntry& c : page.changes) {
+      nlohmann::ordered_json line;  // keys in the documented order
+      line["path"] = c.path.toString();
+      line["op"] = std::string(layers::changeOpName(c.op));
+      line["value"] = c.value;
+      fmt::print("{}\n", line.dump());
+    }
+    std::fflush(stdout);
+    if (!page.continuation.empty()) fmt::print(stderr, "--continue {}\n", page.continuation);
+  });
+}
+
 }  // namespace
 
 void addDocCommands(CLI::App& app, Context& context) {
@@ -290,6 +455,9 @@ void addDocCommands(CLI::App& app, Context& context) {
       "doc",
       "JSON documents addressed by path, with indexes, in the store under the directory "
       "strata.doc/STORE.");
+  doc->footer(
+      "Examples:\n  strata doc set users.ada '{\"name\": \"Ada\", \"city\": \"London\"}'\n  strata "
+      "doc get users.ada --pretty");
   doc->require_subcommand(1);
   auto store = std::make_shared<std::string>("default");
   doc->add_option("--store", *store, "Store name (default: default)");
@@ -297,6 +465,8 @@ void addDocCommands(CLI::App& app, Context& context) {
   addTransferCommands(*doc, context, store);
   addIndexCommands(*doc, context, store);
   addFindCommand(*doc, context, store);
+  addPluginCommands(*doc, context, store);
+  addChangesCommand(*doc, context, store);
 }
 
 }  // namespace strata::cli

@@ -255,6 +255,9 @@ void addImportCommands(CLI::App& app, Context& context) {
       "Bulk loads: parallel writers, transactions sized by bytes, a progress line, a final "
       "report; rerunning an interrupted import (Ctrl-C, crash) of the same unchanged file resumes "
       "it.");
+  import->footer(
+      "Examples:\n  strata import kv users.csv --prefix users --header\n  strata import blob "
+      "backup.tar ./backup.tar");
   import->require_subcommand(1);
 
   struct KvArgs {
@@ -271,6 +274,9 @@ void addImportCommands(CLI::App& app, Context& context) {
       "CRLF or LF, \"quoted\" fields may hold commas, line breaks and \"\" for a quote; empty "
       "lines skipped). An unquoted key field in canonical decimal that fits int64 becomes a "
       "tuple integer; every other field a unicode string (quote a number to keep it a string).");
+  kvCmd->footer(
+      "Examples:\n  strata import kv users.csv --prefix users --header\n  strata import kv big.csv "
+      "--writers 8 --batch-bytes 500000");
   kvCmd->add_option("FILE", kv->path, "CSV file")->required();
   kvCmd->add_option("--prefix", kv->prefix, "First key element (a string)")->capture_default_str();
   kvCmd->add_flag("--header", kv->header, "Skip the first row");
@@ -287,6 +293,9 @@ void addImportCommands(CLI::App& app, Context& context) {
       "blob",
       "Import FILE as blob NAME (as `blob put`, but with parallel writers): readers see the old "
       "content until the whole file is in, then the new content at once.");
+  blobCmd->footer(
+      "Examples:\n  strata import blob backup.tar ./backup.tar\n  strata import blob video.mp4 "
+      "./video.mp4 --writers 8");
   blobCmd->add_option("NAME", blob->name, "Blob name")->required();
   blobCmd->add_option("FILE", blob->path, "File")->required();
   blob->common.addTo(*blobCmd);

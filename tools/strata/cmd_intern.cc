@@ -52,6 +52,7 @@ void addAdd(CLI::App& group, Context& context) {
       "add",
       "Intern STRING in table NAME and print its identifier as hex. The same STRING always "
       "prints the same identifier.");
+  cmd->footer("Examples:\n  strata intern add agents 'Mozilla/5.0 (X11; Linux x86_64)'");
   cmd->add_option("NAME", args->first, "The table's name")->required();
   cmd->add_option("STRING", args->second,
                   "The string, in printable form (\\xNN for other bytes, \\\\ for a backslash)")
@@ -69,6 +70,7 @@ void addLookup(CLI::App& group, Context& context) {
       "lookup",
       "Print the string (printable form) whose identifier is HEX in table NAME. For an unknown "
       "identifier nothing is printed on stdout and the exit code is 3.");
+  cmd->footer("Examples:\n  strata intern lookup agents 0a1b2c");
   cmd->add_option("NAME", args->first, "The table's name")->required();
   cmd->add_option("HEX", args->second, "The identifier, as `intern add` printed it")->required();
   cmd->callback([args, &context] {
@@ -91,6 +93,9 @@ void addInternCommands(CLI::App& app, Context& context) {
       "intern",
       "String interning (layers/intern.h): map strings to short identifiers and back. Each NAME "
       "is a table under the subspace (\"intern\", NAME).");
+  group->footer(
+      "Examples:\n  strata intern add agents 'Mozilla/5.0 (X11; Linux x86_64)'\n  strata intern "
+      "lookup agents 0a1b2c");
   group->require_subcommand(1);
   addAdd(*group, context);
   addLookup(*group, context);

@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "common.h"
+#include "listing.h"
+#include "strata/layers/expiry.h"
 
 namespace strata::cli {
 namespace {
@@ -53,13 +55,16 @@ void addGet(CLI::App& kv, Context& context) {
   auto key = std::make_shared<std::string>();
   CLI::App* cmd = kv.add_subcommand(
       "get",
-      "Print the value of KEY in printable form. When KEY is absent nothing is printed on stdout "
-      "and the exit code is 3.");
+      "Print the value of KEY in printable form. When KEY is absent, or its time to live (set "
+      "with 'kv set --ttl') has passed, nothing is printed on stdout and the exit code is 3.");
+  cmd->footer(
+      "Examples:\n  strata kv get hello\n  strata --db file:/var/lib/app.db kv get 'user\\x0042'");
   cmd->add_option("KEY", *key, std::string("The key, ") + kPrintableHelp)->required();
   cmd->callback([key, &context] {
     std::string k = unprintable(*key);
     Database db = openDatabase(context);
-    auto value = db.read([&](Transaction& tr) { return tr.get(k, Snapshot::kYes); });
+    layers::Expiry expiry(layers::Expiry::cliSubspace());
+    auto value = db.read([&](Transaction& tr) { return expiry.get(tr, k, Snapshot::kYes); });
     if (!value) {
       fmt::print(stderr, "not found: {}\n", printable(k));
       context.exitCode = kExitAbsent;
@@ -70,15 +75,37 @@ void addGet(CLI::App& kv, Context& context) {
 }
 
 void addSet(CLI::App& kv, Context& context) {
-  auto args = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* cmd = kv.add_subcommand("set", "Set KEY to VALUE in one transaction.");
-  cmd->add_option("KEY", args->first, std::string("The key, ") + kPrintableHelp)->required();
-  cmd->add_option("VALUE", args->second, "The value, printable form")->required();
+  struct Args {
+    std::string key, value;
+    double ttl = 0;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = kv.add_subcommand(
+      "set",
+      "Set KEY to VALUE in one transaction. With --ttl the key expires after SECONDS: 'kv get' "
+      "no longer shows it and 'strata expire' deletes it; without --ttl any earlier time to live "
+      "is dropped (layers/expiry.h).");
+  cmd->footer(
+      "Examples:\n  strata kv set hello world\n  strata kv set 'counter\\x00' "
+      "'\\x01\\x00\\x00\\x00'\n  strata kv set session/42 token --ttl 3600");
+  cmd->add_option("--ttl", args->ttl,
+                  "Expire the key after SECONDS (0.001 to 3e9; fractions allowed)")
+      ->check(CLI::Range(0.001, 3e9));
+  cmd->add_option("KEY", args->key, std::string("The key, ") + kPrintableHelp)->required();
+  cmd->add_option("VALUE", args->value, "The value, printable form")->required();
   cmd->callback([args, &context] {
-    std::string k = unprintable(args->first);
-    std::string v = unprintable(args->second);
+    std::string k = unprintable(args->key);
+    std::string v = unprintable(args->value);
     Database db = openDatabase(context);
-    db.run([&](Transaction& tr) { tr.set(k, v); });
+    layers::Expiry expiry(layers::Expiry::cliSubspace());
+    auto ttl = std::chrono::milliseconds(static_cast<int64_t>(args->ttl * 1000.0));
+    db.run([&](Transaction& tr) {
+      if (args->ttl > 0) {
+        expiry.set(tr, k, v, ttl);
+      } else {
+        expiry.setPersistent(tr, k, v);
+      }
+    });
   });
 }
 
@@ -86,11 +113,13 @@ void addClear(CLI::App& kv, Context& context) {
   auto key = std::make_shared<std::string>();
   CLI::App* cmd =
       kv.add_subcommand("clear", "Remove KEY (no error when it is absent) in one transaction.");
+  cmd->footer("Examples:\n  strata kv clear hello");
   cmd->add_option("KEY", *key, std::string("The key, ") + kPrintableHelp)->required();
   cmd->callback([key, &context] {
     std::string k = unprintable(*key);
     Database db = openDatabase(context);
-    db.run([&](Transaction& tr) { tr.clear(k); });
+    layers::Expiry expiry(layers::Expiry::cliSubspace());
+    db.run([&](Transaction& tr) { expiry.clear(tr, k); });
   });
 }
 
@@ -100,6 +129,7 @@ void addClearRange(CLI::App& kv, Context& context) {
       "clear-range",
       "Remove every key in [BEGIN, END), or every key starting with --prefix P, in one "
       "transaction. BEGIN after END is an error (inverted_range, 2005).");
+  cmd->footer("Examples:\n  strata kv clear-range a b\n  strata kv clear-range --prefix session/");
   args->addTo(*cmd);
   cmd->callback([args, &context] {
     auto [begin, end] = args->resolve();
@@ -108,40 +138,12 @@ void addClearRange(CLI::App& kv, Context& context) {
   });
 }
 
-// Streams [begin, end) to stdout as "KEY = VALUE" lines. A scan longer than one transaction's
-// 5 seconds continues in a new transaction from the last key printed, so each batch is
-// consistent but the whole scan is not one snapshot.
-void printRange(Database& db, std::string begin, std::string end, int limit, Reverse reverse) {
-  Transaction tr = db.createTransaction();
-  int printed = 0;
-  for (;;) {
-    if (limit > 0 && printed >= limit) return;  // a resumed scan that had already finished
-    try {
-      RangeOptions options;
-      options.limit = limit == 0 ? 0 : limit - printed;
-      options.reverse = reverse;
-      options.snapshot = Snapshot::kYes;
-      for (const KeyValue& row : tr.getRange(begin, end, options)) {
-        fmt::print("{} = {}\n", printable(row.key), printable(row.value));
-        ++printed;
-        if (reverse == Reverse::kYes) {
-          end = row.key;
-        } else {
-          begin = keyAfter(row.key);
-        }
-      }
-      return;
-    } catch (const Error& e) {
-      tr.onError(e);  // rethrows what is not retryable; otherwise resume where we stopped
-    }
-  }
-}
-
 void addRange(CLI::App& kv, Context& context) {
   struct Args {
     RangeArgs range;
     int limit = 0;
     bool reverse = false;
+    ListingArgs listing;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = kv.add_subcommand(
@@ -149,16 +151,26 @@ void addRange(CLI::App& kv, Context& context) {
       "Print the keys in [BEGIN, END), or every key starting with --prefix P, as 'KEY = VALUE' "
       "lines in printable form, ascending (descending with --reverse). Streams: the range is "
       "never held in memory at once.");
+  cmd->footer(
+      "Examples:\n  strata kv range '' '\\xff' --limit 10\n  strata kv range --prefix user/ "
+      "--reverse");
   args->range.addTo(*cmd);
   cmd->add_option("--limit", args->limit, "Print at most N rows (0: no limit)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_flag("--reverse", args->reverse, "Descending order; --limit counts from the end");
+  args->listing.addTo(*cmd, /*withLimit=*/false);
   cmd->callback([args, &context] {
     auto [begin, end] = args->range.resolve();
     Database db = openDatabase(context);
-    printRange(db, std::move(begin), std::move(end), args->limit,
-               args->reverse ? Reverse::kYes : Reverse::kNo);
+    // A continuation scan: any size, each batch a snapshot (strata/kv/scan.h).
+    ScanOptions options;
+    options.reverse = args->reverse ? Reverse::kYes : Reverse::kNo;
+    Scan scan = args->listing.open(db, begin, end, options);
+    runListing(scan, args->limit, [](const KeyValue& row) {
+      fmt::print("{} = {}\n", printable(row.key), printable(row.value));
+      return 1;
+    });
   });
 }
 
@@ -167,6 +179,9 @@ void addRange(CLI::App& kv, Context& context) {
 void addKvCommands(CLI::App& app, Context& context) {
   CLI::App* kv = app.add_subcommand(
       "kv", "Read and write raw keys and values, in FoundationDB's printable form.");
+  kv->footer(
+      "Examples:\n  strata kv set hello world\n  strata kv get hello\n  strata kv range --prefix "
+      "user/");
   kv->require_subcommand(1);
   addGet(*kv, context);
   addSet(*kv, context);

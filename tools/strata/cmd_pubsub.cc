@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common.h"
+#include "listing.h"
 #include "strata/layers/pubsub.h"
 #include "strata/subspace.h"
 #include "strata/tuple.h"
@@ -36,6 +37,8 @@ void addCreate(CLI::App& group, Context& context, const char* name, bool feed) {
   CLI::App* cmd =
       group.add_subcommand(name, feed ? "Create feed NAME (nothing happens when it exists)."
                                       : "Create inbox NAME (nothing happens when it exists).");
+  cmd->footer(feed ? "Examples:\n  strata pubsub feed news"
+                   : "Examples:\n  strata pubsub inbox alice");
   cmd->add_option("NAME", *target, feed ? "Feed name" : "Inbox name")->required();
   cmd->callback([target, feed, &context] {
     Database db = openDatabase(context);
@@ -55,6 +58,9 @@ void addSubscribe(CLI::App& group, Context& context) {
       "subscribe",
       "Subscribe INBOX to FEED. The next read returns the feed's retained history, or with "
       "--from-now only what is posted after this command. Resubscribing keeps the position.");
+  sub->footer(
+      "Examples:\n  strata pubsub subscribe alice news\n  strata pubsub subscribe bob news "
+      "--from-now");
   sub->add_option("INBOX", args->inbox, "Inbox name")->required();
   sub->add_option("FEED", args->feed, "Feed name")->required();
   sub->add_flag("--from-now", args->fromNow, "Skip the feed's existing messages");
@@ -71,6 +77,7 @@ void addSubscribe(CLI::App& group, Context& context) {
       "unsubscribe",
       "Unsubscribe INBOX from FEED and forget its position. Exit code 3 when it was not "
       "subscribed.");
+  unsub->footer("Examples:\n  strata pubsub unsubscribe alice news");
   unsub->add_option("INBOX", unargs->inbox, "Inbox name")->required();
   unsub->add_option("FEED", unargs->feed, "Feed name")->required();
   unsub->callback([unargs, &context] {
@@ -93,6 +100,9 @@ void addPost(CLI::App& group, Context& context) {
       "Post MESSAGE to FEED and print its id. With --token, a post whose token the feed already "
       "holds posts nothing and prints the first post's id (safe to rerun after an unknown "
       "result).");
+  cmd->footer(
+      "Examples:\n  strata pubsub post news 'strata 0.1 released'\n  strata pubsub post news 'once "
+      "only' --token story-2");
   cmd->add_option("FEED", args->feed, "Feed name")->required();
   cmd->add_option("MESSAGE", args->message, "The message, in printable form")->required();
   cmd->add_option("--token", args->token, "Idempotency token: unique per logical post");
@@ -116,6 +126,8 @@ void addRead(CLI::App& group, Context& context) {
       "read",
       "Print the messages INBOX has not read yet, oldest first, one per line, and move the "
       "inbox past them (with --peek, leave it where it is).");
+  cmd->footer(
+      "Examples:\n  strata pubsub read alice\n  strata pubsub read alice --limit 10 --ids --peek");
   cmd->add_option("INBOX", args->inbox, "Inbox name")->required();
   cmd->add_option("--limit", args->limit, "At most N messages (0: all)")
       ->check(CLI::NonNegativeNumber);
@@ -138,21 +150,32 @@ void addHistory(CLI::App& group, Context& context) {
     int limit = 0;
     bool oldestFirst = false;
     bool ids = false;
+    ListingArgs listing;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = group.add_subcommand(
       "history", "Print FEED's retained messages, newest first, one per line.");
+  cmd->footer(
+      "Examples:\n  strata pubsub history news --limit 5\n  strata pubsub history news "
+      "--oldest-first --ids");
   cmd->add_option("FEED", args->feed, "Feed name")->required();
   cmd->add_option("--limit", args->limit, "At most N messages (0: all)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--oldest-first", args->oldestFirst, "Oldest first instead");
   cmd->add_flag("--ids", args->ids, "Print '<id> <feed> <message>' lines");
+  args->listing.addTo(*cmd, /*withLimit=*/false);
   cmd->callback([args, &context] {
     Database db = openDatabase(context);
-    printMessages(pubsub().history(db, args->feed, args->limit,
-                                   args->oldestFirst ? layers::Order::kOldestFirst
-                                                     : layers::Order::kNewestFirst),
-                  args->ids);
+    (void)pubsub().history(db, args->feed, 1);  // client_invalid_operation for a missing feed
+    // A continuation scan of the feed's messages: any length, each batch a snapshot.
+    KeyRange range = pubsub().historyRange(args->feed);
+    ScanOptions options;
+    options.reverse = args->oldestFirst ? Reverse::kNo : Reverse::kYes;
+    Scan scan = args->listing.open(db, range.begin, range.end, options);
+    runListing(scan, args->limit, [&](const KeyValue& row) {
+      printMessages({pubsub().historyMessage(args->feed, row)}, args->ids);
+      return 1;
+    });
   });
 }
 
@@ -166,6 +189,7 @@ void addWait(CLI::App& group, Context& context) {
       "wait",
       "Block until INBOX has a message to read (watching its feeds, no polling). Exit code 0 "
       "when one is there, 3 on timeout.");
+  cmd->footer("Examples:\n  strata pubsub wait alice --timeout 60 && strata pubsub read alice");
   cmd->add_option("INBOX", args->inbox, "Inbox name")->required();
   cmd->add_option("--timeout", args->timeoutSeconds, "Seconds to wait (default 30)")
       ->check(CLI::NonNegativeNumber);
@@ -191,6 +215,9 @@ void addTrim(CLI::App& group, Context& context) {
       "trim",
       "Retention: remove FEED's oldest messages, keeping the newest --keep N, or those posted "
       "more than --older-than SECONDS ago. Prints how many were removed.");
+  cmd->footer(
+      "Examples:\n  strata pubsub trim news --keep 1000\n  strata pubsub trim news --older-than "
+      "86400");
   cmd->add_option("FEED", args->feed, "Feed name")->required();
   auto* keep =
       cmd->add_option("--keep", args->keep, "Messages to keep")->check(CLI::NonNegativeNumber);
@@ -223,6 +250,9 @@ void addPubSubCommands(CLI::App& app, Context& context) {
       "pubsub",
       "Durable publish/subscribe under (\"strata.pubsub\"): feeds receive posts, inboxes "
       "subscribe to feeds and read every new message once, in commit order.");
+  group->footer(
+      "Examples:\n  strata pubsub feed news\n  strata pubsub inbox alice\n  strata pubsub "
+      "subscribe alice news\n  strata pubsub post news 'hello'\n  strata pubsub read alice");
   group->require_subcommand(1);
   addCreate(*group, context, "feed", true);
   addCreate(*group, context, "inbox", false);

@@ -37,6 +37,8 @@ void addSpatialCommands(CLI::App& app, Context& context) {
       "spatial",
       "2-D point indexes on a Z-order curve, under (\"strata.spatial\", NAME). Coordinates are "
       "integers in [0, 2^32).");
+  spatial->footer(
+      "Examples:\n  strata spatial set cafes corner 100 100\n  strata spatial near cafes 110 95 3");
   spatial->require_subcommand(1);
 
   struct SetArgs {
@@ -46,6 +48,7 @@ void addSpatialCommands(CLI::App& app, Context& context) {
   auto setArgs = std::make_shared<SetArgs>();
   CLI::App* set = spatial->add_subcommand(
       "set", "Place point ID at (X, Y), moving it if it exists. Safe to rerun.");
+  set->footer("Examples:\n  strata spatial set cafes corner 100 100");
   set->add_option("NAME", setArgs->name, "Index name")->required();
   set->add_option("ID", setArgs->id, "Point id")->required();
   set->add_option("X", setArgs->x, "X in [0, 2^32)")->required();
@@ -61,6 +64,7 @@ void addSpatialCommands(CLI::App& app, Context& context) {
   auto getArgs = std::make_shared<IdArgs>();
   CLI::App* get =
       spatial->add_subcommand("get", "Print \"X Y\" of point ID; exit 3 when it is absent.");
+  get->footer("Examples:\n  strata spatial get cafes corner");
   get->add_option("NAME", getArgs->name, "Index name")->required();
   get->add_option("ID", getArgs->id, "Point id")->required();
   get->callback([getArgs, &context] {
@@ -77,6 +81,7 @@ void addSpatialCommands(CLI::App& app, Context& context) {
   auto rmArgs = std::make_shared<IdArgs>();
   CLI::App* rm =
       spatial->add_subcommand("rm", "Remove point ID; exit 3 when it was already absent.");
+  rm->footer("Examples:\n  strata spatial rm cafes corner");
   rm->add_option("NAME", rmArgs->name, "Index name")->required();
   rm->add_option("ID", rmArgs->id, "Point id")->required();
   rm->callback([rmArgs, &context] {
@@ -96,6 +101,7 @@ void addSpatialCommands(CLI::App& app, Context& context) {
       "query",
       "Print the points in [X0, X1) x [Y0, Y1), one \"ID X Y\" line each, sorted by id; the keys "
       "scanned versus returned go to stderr.");
+  query->footer("Examples:\n  strata spatial query cafes 0 0 200 200");
   query->add_option("NAME", queryArgs->name, "Index name")->required();
   query->add_option("X0", queryArgs->x0, "Lowest x (inclusive)")->required();
   query->add_option("Y0", queryArgs->y0, "Lowest y (inclusive)")->required();
@@ -117,6 +123,7 @@ void addSpatialCommands(CLI::App& app, Context& context) {
       "near",
       "Print the K points nearest to (X, Y), nearest first (ties by id), one \"ID X Y\" line "
       "each; the keys scanned go to stderr.");
+  near->footer("Examples:\n  strata spatial near cafes 110 95 3");
   near->add_option("NAME", nearArgs->name, "Index name")->required();
   near->add_option("X", nearArgs->x, "X in [0, 2^32)")->required();
   near->add_option("Y", nearArgs->y, "Y in [0, 2^32)")->required();
@@ -138,6 +145,7 @@ void addSpatialCommands(CLI::App& app, Context& context) {
       "polygon",
       "Print the points inside the polygon X1 Y1 X2 Y2 X3 Y3 ... (at least 3 vertices, even-odd "
       "rule), one \"ID X Y\" line each, sorted by id.");
+  polygon->footer("Examples:\n  strata spatial polygon cafes 0 0 200 0 100 200");
   polygon->add_option("NAME", polygonArgs->name, "Index name")->required();
   polygon->add_option("VERTICES", polygonArgs->coordinates, "X Y pairs")->required();
   polygon->callback([polygonArgs, &context] {

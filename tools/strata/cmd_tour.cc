@@ -568,6 +568,7 @@ void addTourCommand(CLI::App& app, Context& context) {
       "conflicts and retries, versionstamps, watches, tuples. Runs on a temporary database "
       "unless --db or STRATA_DB names one (then only keys under 'strata-tour/' are touched). "
       "Exit code 1 if any step does not see what it should.");
+  cmd->footer("Examples:\n  strata tour\n  strata --db memory: tour");
   cmd->callback([&context] { context.exitCode = runTour(context); });
 }
 

@@ -25,6 +25,9 @@ void addPack(CLI::App& tuple) {
       "pack", std::string("Print the packed bytes of the tuple JSON_ARRAY as lowercase hex, e.g. "
                           "'[\"hello\", 1, null]' -> 0268656c6c6f00150100. ") +
                   kJsonForms);
+  cmd->footer(
+      "Examples:\n  strata tuple pack '[\"users\", 42, null]'\n  strata tuple pack '[\"a\", [1, "
+      "2]]'");
   cmd->add_option("JSON_ARRAY", *json, "The tuple as a JSON array")->required();
   cmd->callback([json] {
     nlohmann::json parsed;
@@ -43,6 +46,7 @@ void addUnpack(CLI::App& tuple) {
       "unpack",
       std::string("Print the tuple packed in HEX as compact JSON (the form `tuple pack` reads). ") +
           kJsonForms);
+  cmd->footer("Examples:\n  strata tuple unpack 02757365727300152a");
   cmd->add_option("HEX", *hex, "Packed tuple bytes in hex (either case)")->required();
   cmd->callback([hex] { fmt::print("{}\n", tupleToJson(Tuple::unpack(fromHex(*hex))).dump()); });
 }
@@ -52,6 +56,9 @@ void addUnpack(CLI::App& tuple) {
 void addTupleCommands(CLI::App& app, Context& /*context*/) {
   CLI::App* tuple = app.add_subcommand(
       "tuple", "Convert between tuples written as JSON and FoundationDB's tuple bytes.");
+  tuple->footer(
+      "Examples:\n  strata tuple pack '[\"users\", 42, null]'\n  strata tuple unpack "
+      "02757365727300152a");
   tuple->require_subcommand(1);
   addPack(*tuple);
   addUnpack(*tuple);

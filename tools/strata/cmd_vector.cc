@@ -48,6 +48,7 @@ void addPush(CLI::App& group, Context& context) {
   auto args = std::make_shared<VectorArgs>();
   auto value = std::make_shared<std::string>();
   CLI::App* cmd = addCommand(group, "push", "Append VALUE; print its index.", args);
+  cmd->footer("Examples:\n  strata vector push scores 10");
   cmd->add_option("VALUE", *value, std::string("The value, ") + kValueHelp)->required();
   cmd->callback([args, value, &context] {
     std::string v = unprintable(*value);
@@ -63,6 +64,7 @@ void addPop(CLI::App& group, Context& context) {
       "Remove the last slot and print its value. On an empty vector nothing is printed on "
       "stdout and the exit code is 3.",
       args);
+  cmd->footer("Examples:\n  strata vector pop scores");
   cmd->callback([args, &context] {
     Database db = openDatabase(context);
     std::optional<std::string> value = args->vector().pop(db);
@@ -83,6 +85,7 @@ void addGet(CLI::App& group, Context& context) {
       "Print the value at INDEX (the default for an unset slot). An index outside [0, size) "
       "fails with index_out_of_range (3007).",
       args);
+  cmd->footer("Examples:\n  strata vector get scores 0\n  strata vector get scores 7 --default 0");
   cmd->add_option("INDEX", *index, "The slot, from 0")->required();
   cmd->callback([args, index, &context] {
     Database db = openDatabase(context);
@@ -96,6 +99,7 @@ void addSet(CLI::App& group, Context& context) {
   auto value = std::make_shared<std::string>();
   CLI::App* cmd = addCommand(
       group, "set", "Set the slot at INDEX to VALUE, growing the vector when INDEX >= size.", args);
+  cmd->footer("Examples:\n  strata vector set scores 3 42");
   cmd->add_option("INDEX", *index, "The slot, from 0")->required();
   cmd->add_option("VALUE", *value, std::string("The value, ") + kValueHelp)->required();
   cmd->callback([args, index, value, &context] {
@@ -108,6 +112,7 @@ void addSet(CLI::App& group, Context& context) {
 void addSize(CLI::App& group, Context& context) {
   auto args = std::make_shared<VectorArgs>();
   CLI::App* cmd = addCommand(group, "size", "Print the number of slots.", args);
+  cmd->footer("Examples:\n  strata vector size scores");
   cmd->callback([args, &context] {
     Database db = openDatabase(context);
     fmt::print("{}\n", args->vector().size(db));
@@ -122,6 +127,7 @@ void addResize(CLI::App& group, Context& context) {
       "Make the vector SIZE slots long: shrinking drops the slots from SIZE on, growing adds "
       "slots that read as the default.",
       args);
+  cmd->footer("Examples:\n  strata vector resize scores 100");
   cmd->add_option("SIZE", *size, "The new size")->required();
   cmd->callback([args, size, &context] {
     Database db = openDatabase(context);
@@ -143,6 +149,9 @@ void addRange(CLI::App& group, Context& context) {
       "\"INDEX<tab>VALUE\", unset slots as the default. Negative BEGIN/END count from the end; "
       "without them the whole vector.",
       args);
+  cmd->footer(
+      "Examples:\n  strata vector range scores\n  strata vector range scores 2 5\n  strata vector "
+      "range scores 0 10 --step 2");
   cmd->add_option("BEGIN", range->begin, "First index (negative: from the end)");
   cmd->add_option("END", range->end, "Index to stop before (negative: from the end)");
   cmd->add_option("--step", range->step, "Step between indexes; negative walks backwards")
@@ -169,6 +178,7 @@ void addVectorCommands(CLI::App& app, Context& context) {
       "vector",
       "Sparse arrays of values (layers/vector.h): push, pop, get, set, size, resize, range. "
       "Each NAME is a vector under the subspace (\"vector\", NAME).");
+  group->footer("Examples:\n  strata vector push scores 10\n  strata vector range scores");
   group->require_subcommand(1);
   addPush(*group, context);
   addPop(*group, context);

@@ -44,7 +44,8 @@ struct Context {
 // Opens context.dbUrl. Throws: as Database::open.
 [[nodiscard]] Database openDatabase(const Context& context);
 
-// Prints "error: <name> (<code>): <message>" to stderr.
+// Prints "error: <name> (<code>): <message>" to stderr, then for a not_committed (1020) one
+// "conflicting keys: [BEGIN, END)" line per conflicting read range (printable form).
 void printError(const Error& error);
 
 // Registration of each command group on the top-level app; the callbacks capture `context`,
@@ -62,5 +63,7 @@ void addPubSubCommands(CLI::App& app, Context& context);
 void addSpatialCommands(CLI::App& app, Context& context);
 void addDocCommands(CLI::App& app, Context& context);
 void addQueueCommands(CLI::App& app, Context& context);
+void addAdminCommands(CLI::App& app, Context& context);
+void addExpireCommand(CLI::App& app, Context& context);
 
 }  // namespace strata::cli

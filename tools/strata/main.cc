@@ -6,25 +6,109 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <string_view>
 
 #include "common.h"
-
-#ifndef STRATA_VERSION
-#error "STRATA_VERSION must be defined by the build (the project version)"
-#endif
+#include "help.h"
+#include "strata/version.h"
 
 namespace strata::cli {
 
 Database openDatabase(const Context& context) { return Database::open(context.dbUrl); }
 
-void printError(const Error& error) { fmt::print(stderr, "error: {}\n", error.what()); }
-
 namespace {
 
-// CLI11's failure message, followed by the usage of the (sub)command being parsed.
-std::string usageFailure(const CLI::App* app, const CLI::Error& error) {
-  return fmt::format("error: {}\n\n{}", error.what(), app->help());
+// What a user can do about an error, by code; empty when the message says it all.
+std::string_view whatToDo(int code) {
+  switch (code) {
+    case 2013:  // invalid_database_name
+      return "give --db (or STRATA_DB) a path, file:PATH, memory:[NAME] or "
+             "etcd://HOST:PORT[,HOST:PORT...]; URL options: readonly, nosync, nometasync, "
+             "lifetime_ms=N";
+    case 1511:  // file_not_found
+      return "check the path given by --db (or STRATA_DB); a new database is created only where "
+             "its parent folder exists and the URL is not readonly";
+    case 1510:  // io_error
+      return "check that the database path is readable and writable and the disk is healthy; "
+             "for etcd:// URLs, that the cluster is reachable";
+    case 3001:  // not_a_database
+      return "--db names something that is not a strata database; point it at a strata "
+             "database folder or a new path";
+    case 3002:  // unsupported_format_version
+      return "this database was written by another strata version; open it with that version";
+    case 3003:  // database_read_only
+      return "the database was opened read-only; drop ?readonly from the URL to write";
+    case 3004:  // disk_full
+      return "free disk space, or raise the embedded engine's map size";
+    case 3005:  // invalid_input
+      return "check the input's format against the command's help";
+    case 1020:  // not_committed
+    case 1021:  // commit_unknown_result
+      return "another client wrote concurrently; run the command again (check first whether it "
+             "already took effect when the result was unknown)";
+    case 1007:  // transaction_too_old
+    case 1031:  // transaction_timed_out
+      return "the transaction ran too long; retry, or work on a smaller range";
+    case 2101:  // transaction_too_large
+    case 2102:  // key_too_large
+    case 2103:  // value_too_large
+      return "split the work: keys up to 10,000 bytes, values up to 100,000 bytes, 10 MB per "
+             "transaction (use 'strata blob' or 'strata import' for large data)";
+    case 2004:  // key_outside_legal_range
+      return "keys at or after \\xff are system keys; use a key below \\xff";
+    case 2005:  // inverted_range
+      return "give the range's begin key before its end key";
+    case 2250:  // invalid_tuple_data_type
+    case 2251:  // invalid_tuple_index
+      return "check the tuple: 'strata help tuple pack' shows the accepted JSON forms";
+    case 2256:  // directory_already_exists
+      return "pick another path, or open the existing directory with 'strata dir open'";
+    case 2257:  // directory_does_not_exist
+    case 2258:  // parent_directory_does_not_exist
+      return "list what exists with 'strata dir ls', or create it with 'strata dir mkdir'";
+    case 2259:  // mismatched_layer
+      return "the directory belongs to another layer; open it with that layer's commands";
+    default:
+      return {};
+  }
 }
+
+// CLI11's failure message, what to do, and the usage of the (sub)command being parsed. `app` is
+// the root; the command is found by following the parsed subcommands.
+std::string usageFailure(const CLI::App* app, const CLI::Error& error) {
+  std::string path;
+  for (const CLI::App* a = app; !a->get_subcommands().empty();) {
+    a = a->get_subcommands().front();
+    path += " " + a->get_name();
+  }
+  return fmt::format(
+      "error: {}\nWhat to do: fix the arguments; 'strata help{}' shows the usage and "
+      "examples.\n\n{}",
+      error.what(), path, app->help());
+}
+
+}  // namespace
+
+// The command being run ("kv get"), for the hints printError gives; set once parsing is done.
+static std::string& runningCommand() {
+  static std::string command;
+  return command;
+}
+
+void printError(const Error& error) {
+  fmt::print(stderr, "error: {}\n", error.what());
+  for (const ConflictRange& r : error.conflictingRanges()) {
+    fmt::print(stderr, "conflicting keys: [{}, {})\n", printable(r.begin), printable(r.end));
+  }
+  if (std::string_view todo = whatToDo(error.code()); !todo.empty()) {
+    fmt::print(stderr, "What to do: {}.\n", todo);
+    if (!runningCommand().empty()) {
+      fmt::print(stderr, "Usage and examples: strata help {}\n", runningCommand());
+    }
+  }
+}
+
+namespace {
 
 int runCli(int argc, char** argv) {
   Context context;
@@ -34,7 +118,7 @@ int runCli(int argc, char** argv) {
       "Keys and values are read and written in FoundationDB's printable form: printable ASCII as "
       "is, a backslash as \\\\, any other byte as \\xNN.",
       "strata");
-  app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION,
+  app.set_version_flag("--version", "strata " + std::string(strata::version()),
                        "Print the version and exit");
   context.dbOption =
       app.add_option("--db", context.dbUrl,
@@ -59,7 +143,19 @@ int runCli(int argc, char** argv) {
   addSpatialCommands(app, context);
   addDocCommands(app, context);
   addQueueCommands(app, context);
+  addAdminCommands(app, context);
+  addExpireCommand(app, context);
+  addHelpCommand(app, context);  // last: it lists every command registered above
 
+  // Runs after parsing, before the command's callback: errors can then name the command.
+  app.parse_complete_callback([&app] {
+    std::string path;
+    for (const CLI::App* a = &app; !a->get_subcommands().empty();) {
+      a = a->get_subcommands().front();
+      path += (path.empty() ? "" : " ") + a->get_name();
+    }
+    runningCommand() = path;
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,7 +174,10 @@ int main(int argc, char** argv) {
   } catch (const strata::Error& e) {
     strata::cli::printError(e);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
+    fmt::print(
+        stderr,
+        "error: {}\nWhat to do: check the command's arguments against 'strata help COMMAND'.\n",
+        e.what());
   }
   return strata::cli::kExitError;
 }

@@ -16,6 +16,7 @@
 
 #include "strata/kv/error.h"
 #include "strata/kv/options.h"
+#include "strata/kv/stats.h"
 #include "strata/kv/transaction.h"
 
 namespace strata {
@@ -23,7 +24,13 @@ namespace strata {
 namespace kv {
 class Engine;
 class DatabaseShared;
+struct DatabaseAccess;
 }  // namespace kv
+
+// Whether Database::run gives its transaction an idempotency id (TransactionOption
+// kAutomaticIdempotency): with kAutomatic a commit_unknown_result (1021) is resolved before
+// run() sees it, so fn's effects land at most once (transaction.h, setIdempotencyId).
+enum class Idempotency : bool { kNo, kAutomatic };
 
 class Database {
  public:
@@ -44,10 +51,17 @@ class Database {
   // on the same transaction, until it commits or onError() rethrows.
   // Returns: what fn returns. Throws: the first error onError() does not retry.
   // On 1021 (commit_unknown_result) fn runs again although its first run may have committed:
-  // make fn idempotent, or read back whether its effect is there first.
+  // make fn idempotent, read back whether its effect is there first, or pass
+  // Idempotency::kAutomatic: the transaction then carries an idempotency id, the commit resolves
+  // a 1021 itself (success if the attempt landed, else a retry), and fn's effects land at most
+  // once. Cost of kAutomatic: one point read and two system-key writes per commit.
   template <class Fn>
-  auto run(Fn&& fn) -> std::invoke_result_t<Fn&, Transaction&> {
+  auto run(Fn&& fn, Idempotency idempotency = Idempotency::kNo)
+      -> std::invoke_result_t<Fn&, Transaction&> {
     Transaction tr = createTransaction();
+    if (idempotency == Idempotency::kAutomatic) {
+      tr.setOption(TransactionOption::kAutomaticIdempotency);
+    }
     for (;;) {
       try {
         if constexpr (std::is_void_v<std::invoke_result_t<Fn&, Transaction&>>) {
@@ -86,7 +100,12 @@ class Database {
   // Internal: the engine (for strata's own tools and tests).
   [[nodiscard]] kv::Engine& engine() const;
 
+  // Commit, conflict and retry counts of the transactions made from this handle (and handles
+  // moved from it), in total and per key prefix (stats.h). Cost: copies the counters.
+  [[nodiscard]] DatabaseStats stats() const;
+
  private:
+  friend struct kv::DatabaseAccess;  // test-only hooks (src/kv/fault_engine.h)
   explicit Database(std::shared_ptr<kv::DatabaseShared> shared);
   std::shared_ptr<kv::DatabaseShared> shared_;
 };

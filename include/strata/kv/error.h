@@ -8,12 +8,21 @@
 //                            transaction's effects twice unless the body is idempotent;
 //   everything else is fatal to the transaction (onError rethrows it).
 //
+// Conflict reports: a not_committed (1020) raised by a commit carries the transaction's
+// read-conflict ranges that another commit wrote into after its read version
+// (conflictingRanges(), FoundationDB's report_conflicting_keys). Exact on the memory and embedded
+// engines; on etcd a superset that can only be wider where the engine's conflict markers
+// over-approximate a write (docs/engines/etcd.md#conflict-reports). The same ranges are readable
+// in the failed transaction under "\xff\xff/transaction/conflicting_keys/" (transaction.h).
+//
 // Thread safety: immutable after construction; share freely.
 #pragma once
 
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata {
 
@@ -23,12 +32,22 @@ enum class ErrorCode : int {
 #undef STRATA_ERROR
 };
 
+// A key range [begin, end) named by an error: a read-conflict range that conflicted.
+struct ConflictRange {
+  std::string begin;
+  std::string end;
+  bool operator==(const ConflictRange&) const = default;
+};
+
 class Error : public std::exception {
  public:
   // Builds an error for `code`; `detail` (may be empty) is appended to the table's message.
   explicit Error(ErrorCode code, std::string_view detail = {});
   // Builds an error from a raw numeric code (unknown codes are named "unknown_error").
   explicit Error(int code, std::string_view detail = {});
+  // A not_committed (1020) naming the read-conflict ranges that conflicted; the detail lists the
+  // first few in printable form.
+  Error(ErrorCode code, std::string_view detail, std::vector<ConflictRange> conflictingRanges);
 
   [[nodiscard]] int code() const noexcept { return code_; }
   [[nodiscard]] ErrorCode errorCode() const noexcept { return static_cast<ErrorCode>(code_); }
@@ -38,6 +57,9 @@ class Error : public std::exception {
   [[nodiscard]] const char* what() const noexcept override { return what_.c_str(); }
   // The detail given at construction, possibly empty.
   [[nodiscard]] const std::string& detail() const noexcept { return detail_; }
+  // The read-conflict ranges that conflicted, sorted and disjoint; empty for other errors and
+  // where the engine could not tell (see the top).
+  [[nodiscard]] const std::vector<ConflictRange>& conflictingRanges() const noexcept;
 
   // True for codes onError() retries (retryable-not-committed or maybe-committed).
   [[nodiscard]] bool isRetryable() const noexcept;
@@ -52,6 +74,7 @@ class Error : public std::exception {
   int code_;
   std::string detail_;
   std::string what_;
+  std::shared_ptr<const std::vector<ConflictRange>> conflicting_;  // null when none
 };
 
 // The FoundationDB name of `code`, or "unknown_error".

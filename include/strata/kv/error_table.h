@@ -43,6 +43,9 @@ STRATA_ERROR(transaction_read_only,               2023, kFatal,          "attemp
 STRATA_ERROR(transaction_too_large,               2101, kFatal,          "transaction exceeds byte limit")
 STRATA_ERROR(key_too_large,                       2102, kFatal,          "key length exceeds limit")
 STRATA_ERROR(value_too_large,                     2103, kFatal,          "value length exceeds limit")
+// Raised by kv/scan.h for a pinned scan on an engine that cannot keep a version, and by kv/admin.h
+// for an operation the engine does not have (backup/compact outside the embedded engine).
+STRATA_ERROR(unsupported_operation,               2108, kFatal,          "operation is not supported")
 STRATA_ERROR(exact_mode_without_limits,           2210, kFatal,          "EXACT streaming mode requires limits, but none were given")
 STRATA_ERROR(invalid_tuple_data_type,             2250, kFatal,          "unrecognized data type in packed tuple")
 STRATA_ERROR(invalid_tuple_index,                 2251, kFatal,          "tuple does not have an element at the specified index")
@@ -80,4 +83,11 @@ STRATA_ERROR(watch_timed_out,                     3006, kFatal,          "watch 
 // Raised by layers/vector.h for an index outside the vector: get/swap at an index < 0 or >= size,
 // set/resize with a negative index or size. Catch it to treat "past the end" as absence.
 STRATA_ERROR(index_out_of_range,                  3007, kFatal,          "index is outside the vector")
+// Raised by layers/work_queue.h when ack/nack/extend is given a token whose lease is no longer
+// held: the item was leased again under another token, given back, or dead-lettered. Nothing
+// changed; the caller's work on the item is not recorded (another consumer owns it now).
+STRATA_ERROR(lease_lost,                          3010, kFatal,          "queue lease is no longer held by this token")
+// Raised by layers/doc.h mutations when the store records a plugin (layers/doc_plugin.h) that this
+// process did not register: register it, or remove it from the store (strata doc plugins rm).
+STRATA_ERROR(doc_plugin_not_registered,           3011, kFatal,          "document store requires a plugin this process did not register")
 // clang-format on

@@ -20,6 +20,9 @@ enum class TransactionOption : int {
   kRetryLimit = 501,     // int64, -1 = unlimited
   kMaxRetryDelay = 502,  // int64 ms
   kSizeLimit = 503,      // int64 bytes, 32 .. 10,000,000
+  // No value: give the transaction a random 16-byte idempotency id unless it has one
+  // (Transaction::setIdempotencyId). FoundationDB 7.3's AUTOMATIC_IDEMPOTENCY.
+  kAutomaticIdempotency = 505,
   kSnapshotRywEnable = 600,
   kSnapshotRywDisable = 601,
   kLockAware = 700,
@@ -55,6 +58,10 @@ struct DatabaseOptions {
   // How long a read version stays usable (transaction_too_old, 1007). FoundationDB's 5 s; tests
   // lower it to exercise the rule without sleeping long.
   std::chrono::milliseconds maxTransactionLifetime{5000};
+  // How long a commit's idempotency id record is kept (Transaction::setIdempotencyId): a retry
+  // of the same id later than this may apply the transaction again. Each record costs two system
+  // keys until an idempotent commit after its expiry removes it (docs/FORMATS.md#idempotency-ids).
+  std::chrono::milliseconds idempotencyIdLifetime{std::chrono::minutes(10)};
 };
 
 }  // namespace strata

@@ -230,7 +230,22 @@ class Transaction {
   // Throws: not_committed (1020) on a conflict, transaction_too_old (1007), transaction_too_large
   //   (2101), commit_unknown_result (1021) when the engine cannot tell whether it landed,
   //   transaction_timed_out (1031), transaction_cancelled (1025), disk_full (3004), io_error.
+  //   A 1020 from a conflict carries Error::conflictingRanges(); until onError() or reset() the
+  //   same ranges read as FoundationDB's special keys: "\xff\xff/transaction/conflicting_keys/"
+  //   + K -> "1" where a conflicting range begins at K, -> "0" where it ends (get/getRange; no
+  //   option needed, report_conflicting_keys 712 is accepted).
+  // With an idempotency id (setIdempotencyId): commits at most once per id. It reads the id's
+  //   record (a serializable read of one system key) and, when an earlier attempt already
+  //   committed, succeeds without applying this attempt (committedEarlier() is then true and
+  //   the committed version and versionstamp are the earlier attempt's); otherwise it writes the
+  //   record with the mutations. A 1021 from the engine is resolved before commit() returns:
+  //   the record is read in a new transaction and, if absent, fenced (so the lost attempt can
+  //   never land later) — success if the attempt landed, else not_committed (1020). 1021 is
+  //   thrown only when that resolution itself cannot reach the engine; a retry then still
+  //   commits at most once.
   // Cost: one engine commit; durable when it returns (unless the database was opened nosync).
+  //   With an idempotency id: +1 point read, +2 system-key writes, and a snapshot read that
+  //   removes up to 8 expired id records.
   void commit();
   [[nodiscard]] Future<void> commitAsync();
   // The version the commit landed at; -1 for a read-only commit.
@@ -242,6 +257,19 @@ class Transaction {
   [[nodiscard]] Future<CommitStamp> getVersionstamp();
   // Approximate commit size so far (FDB accounting).
   [[nodiscard]] int64_t getApproximateSize() const;
+
+  // Gives the transaction an idempotency id (FoundationDB 7.3's IDEMPOTENCY_ID): 1 to 255 bytes,
+  // unique per logical transaction, kept by onError() (dropped by reset()), so every retry of it
+  // commits at most once while the id's record lives (DatabaseOptions::idempotencyIdLifetime).
+  // The same id given to another Transaction (a retry after a restart, say) is honoured too.
+  // Key layout: docs/FORMATS.md#idempotency-ids (system keys under "\xff/strata/idmp/").
+  // Throws: invalid_option_value (2006) for an empty id or one over 255 bytes.
+  void setIdempotencyId(std::string_view id);
+  // The idempotency id, or "" when none was set.
+  [[nodiscard]] const std::string& idempotencyId() const;
+  // True after a successful commit() that found its idempotency id already committed by an
+  // earlier attempt: this attempt's writes were not applied (the earlier attempt's were).
+  [[nodiscard]] bool committedEarlier() const;
 
   // Watches `key`: the returned Watch becomes ready once a commit after this transaction's
   // commit changes the key's value away from the one this transaction saw (its own writes

@@ -30,7 +30,8 @@
 //
 // On commit_unknown_result (1021): write, truncate and remove are idempotent (retrying applies
 // the same bytes at the same place). append is not: a retry may append twice; use
-// write(size-you-read, data) instead, which is. BlobWriter's transactions are idempotent
+// write(size-you-read, data) instead, which is (the Database& append() runs with an idempotency
+// id, so its own retry loop appends once). BlobWriter's transactions are idempotent
 // (absolute sets plus a progress record); publishing checks whether its generation is already
 // the published one.
 //

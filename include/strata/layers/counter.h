@@ -33,6 +33,9 @@
 // idempotency token (unique per logical add, e.g. a UUID the caller keeps across retries): the
 // marker (2, token) is written in the same transaction as the add and a retry that finds it adds
 // nothing. Markers stay until pruneTokens() removes them. set and coalesce are idempotent.
+// The Database& add() runs with an idempotency id (Database::run, Idempotency::kAutomatic), so
+// its own retry loop adds once even when a commit's outcome was lost; a caller's own retry of a
+// whole add() call still needs a token.
 //
 // Limits: tokens up to ~9,900 bytes (key limit). get reads every shard: keep coalescing on in
 // kBlindShards mode.

@@ -3,8 +3,10 @@
 // per database). The store is one JSON tree; every node (object, array, string, number, boolean,
 // null) is one key, addressed by a DocPath such as `pets.fido.species` or `pets.fido.tags[0]`.
 // Values are typed through the tuple encoding, so an integer, a double, a string and a boolean
-// stay distinct and sort in tuple order. Named indexes (stable names, not registration order as in
-// the original SimpleDoc) are kept exact in the same transaction as every write.
+// stay distinct and sort in tuple order. Plugins (include/strata/layers/doc_plugin.h) see every
+// write beneath their path pattern in the writing transaction; named indexes (stable names, not
+// registration order as in the original SimpleDoc), change feeds and validators are plugins, kept
+// exact in the same transaction as every write.
 //
 // Key layout (docs/FORMATS.md#documents, tuple-encoded under the subspace S):
 //   (0, p1, ..., pn)             -> node value     the node at path p1..pn (strings for object
@@ -12,20 +14,25 @@
 //                                                   root is (0,)
 //       node value: "o" object | "a" array | Tuple{scalar}.pack() (null, bool, int, double,
 //       string: first byte is the tuple type code, never 'o' or 'a')
-//   (1, name)                    -> Tuple{pattern, kind, state}.pack()   index definition
-//                                   kind 0 = value, 1 = exists; state 0 = building, 1 = ready
+//   (1, name)                    -> Tuple{pattern, kind, state[, priority, scope, config]}.pack()
+//                                   plugin record (an index's has only the first three): kind
+//                                   0 value index, 1 exists index, 2 change feed, 3 validator,
+//                                   4 external (registered by code); state 0 building, 1 ready;
+//                                   scope 0 nodes, 1 subtrees; config JSON text (validator rules)
 //   (2, name, v, p1, ..., pn)    -> ""             value-index entry: node p1..pn holds scalar v
 //                                                   (numbers as doubles, see Limits)
 //   (2, name, p1, ..., pn)       -> ""             exists-index entry: node p1..pn exists
-//   (3, name)                    -> key            build cursor: data keys below it are indexed
+//   (3, name)                    -> key            backfill cursor: data keys below it are done
+//   (5, name, ...)               -> plugin-owned    pluginSubspace(name); cleared on removal
 // Every node's ancestors exist as "o"/"a" nodes, so a node's own key precedes its descendants and
 // listing children hops from child to child with one limit-1 read each, skipping subtrees.
 //
 // Cost per call (d = path depth, n = nodes written, o = old nodes under the path):
-//   every mutation: one range read of the index definitions (conflicting: adding or dropping an
-//     index makes concurrent writers retry, which is what keeps indexes exact) and d reads of
-//     the ancestors (created as containers when absent).
-//   set: n writes + one range clear; reads the o old nodes only when an index pattern can match
+//   every mutation: one range read of the plugin records (conflicting: adding or dropping an
+//     index or plugin makes concurrent writers retry, which is what keeps them exact), one range
+//     read of the backfill cursors while a plugin is building, and d reads of the ancestors
+//     (created as containers when absent); then each matching plugin's own cost.
+//   set: n writes + one range clear; reads the o old nodes only when a plugin pattern can match
 //     at or below the path (to remove their entries), plus 1 write/clear per index entry.
 //   update: set's cost per replaced member plus one read per merged object.
 //   remove: one read of the node; o reads as for set; one range clear.
@@ -33,19 +40,24 @@
 //   find / findRange / findPrefix: one range read of the index entries.
 // On commit_unknown_result (1021): every mutation is idempotent (set, update — a deep merge
 //   applied twice gives the same tree — remove, addIndex with the same definition, buildIndex,
-//   dropIndex): retry it.
+//   dropIndex, plugin adds, backfill steps and removals): retry it. With plugins, a mutation is
+//   as idempotent as its plugins' hooks: the shipped ones are (a change feed logs only real
+//   changes, so a retried identical write logs nothing), a plugin keeping counts with ADD is
+//   too when it counts changes (old vs new value) rather than calls.
 // Limits: a node's value up to 100,000 bytes (value_too_large, 2103); a path packs to under
 //   ~9,900 bytes with the subspace prefix and, for indexed nodes, the indexed value (2102).
 //   One set writes its subtree in one transaction (10 MB, 5 s): split big trees with
 //   importJson(). Value indexes order numbers as doubles (integers beyond 2^53 round; the path
 //   still leads to the exact stored integer); strings, numbers, booleans and null sort in tuple
 //   order: null < strings < numbers < false < true.
-// Thread safety: immutable after construction; share freely.
+// Thread safety: immutable after construction; share freely (the plugins it was given are shared
+// too: their hooks must be thread-safe).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +70,11 @@
 #include "strata/subspace.h"
 
 namespace strata::layers {
+
+namespace docdetail {
+class Dispatcher;
+class Mutation;
+}  // namespace docdetail
 
 // A node's address: object member names and array indexes from the root.
 // Text form: members separated by '.', array indexes in brackets: `pets.fido.tags[0]`,
@@ -133,9 +150,26 @@ struct ImportOptions {
   std::function<void(int64_t documents)> progress;
 };
 
+class DocPlugin;  // include/strata/layers/doc_plugin.h
+
+// A recorded plugin (listPlugins()).
+struct PluginInfo {
+  std::string name;
+  std::string pattern;
+  std::string kind;  // "value-index", "exists-index", "change-feed", "validator", "external"
+  int priority = 0;
+  IndexState state = IndexState::kBuilding;  // kReady once backfilled
+  bool registered = false;                   // external: this process registered it
+  std::string config;                        // validator rules (JSON text), else ""
+};
+
 class DocumentStore {
  public:
   explicit DocumentStore(Subspace subspace);
+  // A store whose mutations run `plugins` once each is recorded (addPlugin()).
+  // Throws: invalid_input (3005) for an empty name or a malformed pattern;
+  //   client_invalid_operation (2000) for two plugins with one name.
+  DocumentStore(Subspace subspace, std::vector<std::shared_ptr<const DocPlugin>> plugins);
 
   [[nodiscard]] const Subspace& subspace() const noexcept { return subspace_; }
 
@@ -144,7 +178,11 @@ class DocumentStore {
   // Throws: client_invalid_operation (2000) when an ancestor is a scalar, a member name meets an
   //   array or an index meets an object, or an array index is past the array's end (index ==
   //   length appends); invalid_input (3005) for a value JSON cannot hold (binary, discarded);
-  //   value_too_large (2103) / key_too_large (2102) past the limits.
+  //   value_too_large (2103) / key_too_large (2102) past the limits. Every mutation (set,
+  //   update, remove) also throws doc_plugin_not_registered (3011) when the store requires a
+  //   plugin this store object was not given, and whatever a plugin's hook throws (a
+  //   validator: invalid_input (3005) naming the path and the rule); the transaction must then
+  //   not be committed (Database::run() does not).
   void set(Transaction& tr, const DocPath& path, const nlohmann::json& value) const;
   // The subtree at `path` as JSON (array holes left by remove() read as null).
   // Returns: std::nullopt when no node is there. Conflicts: the subtree's range.
@@ -165,8 +203,9 @@ class DocumentStore {
   // The kind of node at `path`, or std::nullopt.
   [[nodiscard]] std::optional<NodeKind> kind(Transaction& tr, const DocPath& path) const;
 
-  // Defines an index in the building state (maintained by every write, not yet queryable) and
-  // returns false if an identical definition exists (true when created). Run buildIndex() next.
+  // Defines an index (an index plugin, doc_plugin.h) in the building state (not yet queryable;
+  // writes maintain the entries of nodes the build has passed) and returns false if an
+  // identical definition exists (true when created). Run buildIndex() next.
   // Throws: client_invalid_operation (2000) when `name` exists with another definition;
   //   invalid_input (3005) for an empty name or a malformed pattern.
   bool addIndex(Transaction& tr, const IndexSpec& spec) const;
@@ -194,8 +233,45 @@ class DocumentStore {
   // Compares every entry of `index` with the documents and vice versa (a full scan of both).
   [[nodiscard]] IndexCheck checkIndex(Transaction& tr, std::string_view index) const;
 
+  // ---- plugins (include/strata/layers/doc_plugin.h) ----
+  // Records the registered plugin `name` as required by the store and returns false if it is
+  // recorded with the same definition already. It starts building (run backfill()), or ready
+  // when it needs no backfill or no node can match its pattern yet (one limit-1 read).
+  // Throws: client_invalid_operation (2000) when this store has no registered plugin `name`, or
+  //   the name is recorded with another definition.
+  bool addPlugin(Transaction& tr, std::string_view name) const;
+  // Records a change feed of every change at or below `pattern` (ready at once). Throws: as
+  // addPlugin; invalid_input (3005) for a malformed pattern.
+  bool addChangeFeed(Transaction& tr, std::string_view name, std::string_view pattern) const;
+  // Records a validator of the nodes matching `pattern` (rules: doc_plugin.h). It checks every
+  // write at once; it is building (run backfill() to check the existing documents) when nodes
+  // exist under the pattern. Throws: as addChangeFeed; invalid_input (3005)
+  //   for malformed rules.
+  bool addValidator(Transaction& tr, std::string_view name, std::string_view pattern,
+                    const nlohmann::json& rules) const;
+  // Feeds up to `batchNodes` existing nodes from the plugin's cursor to its hooks; marks it
+  // ready when its pattern's range is exhausted. Returns: true when ready.
+  // Throws: client_invalid_operation (2000) for an unknown plugin; whatever a hook throws.
+  bool backfillStep(Transaction& tr, std::string_view name, int batchNodes = 1000) const;
+  // Removes a plugin: onRemove() when registered here, then its record, cursor, index entries
+  // and pluginSubspace(name). Returns: whether it was recorded.
+  bool removePlugin(Transaction& tr, std::string_view name) const;
+  // Every recorded plugin (indexes included), in dispatch order.
+  [[nodiscard]] std::vector<PluginInfo> listPlugins(Transaction& tr) const;
+  // The subspace plugin `name` owns: S + (5, name).
+  [[nodiscard]] Subspace pluginSubspace(std::string_view name) const;
+
   // Database& conveniences: each runs the method above inside Database::run() (reads inside
   // Database::read()).
+  bool addPlugin(Database& db, std::string_view name) const;
+  bool addChangeFeed(Database& db, std::string_view name, std::string_view pattern) const;
+  bool addValidator(Database& db, std::string_view name, std::string_view pattern,
+                    const nlohmann::json& rules) const;
+  // Runs backfillStep() in successive transactions until ready (resumable from the cursor).
+  // `progress` receives the batches done so far.
+  void backfill(Database& db, std::string_view name, int batchNodes = 1000,
+                const std::function<void(int64_t batches)>& progress = {}) const;
+  bool removePlugin(Database& db, std::string_view name) const;
   void set(Database& db, const DocPath& path, const nlohmann::json& value) const;
   [[nodiscard]] std::optional<nlohmann::json> get(Database& db, const DocPath& path) const;
   void update(Database& db, const DocPath& path, const nlohmann::json& patch) const;
@@ -224,14 +300,20 @@ class DocumentStore {
                      JsonFormat format = JsonFormat::kJson) const;
 
  private:
-  class Writer;  // one mutation's view: index definitions, ancestor checks, the write hook
+  class Writer;  // one mutation's view: plugin records, ancestor checks, the write hook
   friend class Writer;
+  friend class DocPluginContext;
+  friend class DocChangeFeed;
+  friend class docdetail::Dispatcher;
+  friend class docdetail::Mutation;
 
   Subspace subspace_;
   Subspace nodes_;
   Subspace indexDefs_;
   Subspace indexEntries_;
   Subspace buildCursors_;
+  Subspace pluginData_;
+  std::vector<std::shared_ptr<const DocPlugin>> plugins_;  // registered, in name order
 };
 
 }  // namespace strata::layers

@@ -50,7 +50,8 @@
 // On commit_unknown_result (1021):
 //   createFeed/createInbox/subscribe/unsubscribe/trim*: idempotent, retry freely (subscribe
 //     keeps an existing cursor).
-//   post: a retry may post twice. Pass a token (unique per logical post, kept by the caller
+//   post: a retry may post twice (not the Database& post()'s own retry loop, which runs with an
+//     idempotency id and posts once). Pass a token (unique per logical post, kept by the caller
 //     across retries): the marker ("K", feed, token) is written with the message and a retry that
 //     finds it posts nothing and returns the first post's id. Markers go when trimming removes
 //     their message, so a retry later than the feed's retention may post again.
@@ -183,6 +184,12 @@ class PubSub {
   // In Database::read().
   [[nodiscard]] std::vector<Message> history(Database& db, std::string_view feed, int limit = 0,
                                              Order order = Order::kNewestFirst) const;
+  // For a history longer than one transaction (strata pubsub history --continue): the key range
+  // holding the feed's messages (oldest first; walk it with a kv/scan.h Scan, reverse for newest
+  // first), and the message one of its rows holds. Cost: none (no reads).
+  // Throws: invalid_input (3005) for a row outside historyRange(feed) or not a message.
+  [[nodiscard]] KeyRange historyRange(std::string_view feed) const;
+  [[nodiscard]] Message historyMessage(std::string_view feed, const KeyValue& row) const;
 
   // Retention: removes the feed's oldest messages so that at most `keep` remain (trimToCount),
   // or those posted before `cutoffMs` (unix ms; trimBefore stops at the first newer message),

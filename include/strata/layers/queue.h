@@ -43,7 +43,9 @@
 //   ack: one read of the lease key, 2 writes. clear: one range clear, one clear.
 //
 // On commit_unknown_result (1021):
-//   push: may land twice when retried. Pass a pushId (unique per logical push, kept by the caller
+//   push: the Database& form commits with an automatic idempotency id (transaction.h), so its
+//     retry after 1021 never pushes twice. The Transaction& form may land twice when its caller
+//     retries without one: pass a pushId (unique per logical push, kept by the caller
 //     across retries): the marker (4, pushId) is written with the item and a retry that finds it
 //     pushes nothing. Markers stay until prunePushIds() removes them.
 //   pop: the item may have been removed with nobody holding it (at-most-once). The Database& pop

@@ -146,25 +146,76 @@ std::optional<etcdserverpb::StatusResponse> Client::status(size_t index) {
   return response;
 }
 
+void Client::checkReachable() {
+  std::call_once(reachableOnce_, [this] {
+    etcdserverpb::RangeRequest ping;
+    ping.set_key(std::string("\0strata/clock", 13));
+    ping.set_count_only(true);
+    (void)range(ping, Phase::kOpen);
+  });
+}
+
 EtcdLimits Client::limits() {
-  std::call_once(limitsOnce_, [this] { limits_ = measureLimits(); });
+  std::call_once(limitsOnce_, [this] {
+    limits_ = measureLimits();
+    limitsMeasured_ = true;
+  });
   return limits_;
+}
+
+std::optional<EtcdLimits> Client::measuredLimits() const {
+  if (!limitsMeasured_.load()) return std::nullopt;
+  return limits_;
+}
+
+namespace {
+// The gRPC server accepts messages up to --max-request-bytes + 512 KiB.
+constexpr int64_t kGrpcOverhead = 512 * 1024;
+}  // namespace
+
+// Operations: a read-only Txn of n empty compares passes the count check (--max-txn-ops) before
+// failing "key is not provided"; beyond the limit it fails "too many operations".
+bool Client::opsAccepted(int64_t n) {
+  etcdserverpb::TxnRequest probe;
+  for (int64_t i = 0; i < n; ++i) probe.add_compare();
+  try {
+    (void)txn(probe, Phase::kOpen);
+    return true;
+  } catch (const Error& e) {
+    return e.code() != static_cast<int>(ErrorCode::transaction_too_large);
+  }
+}
+
+// Bytes: a Range of a huge key probes the gRPC message limit without writing anything.
+bool Client::bytesAccepted(int64_t n) {
+  etcdserverpb::RangeRequest probe;
+  probe.set_key(std::string(static_cast<size_t>(n), 'p'));
+  probe.set_serializable(true);
+  probe.set_count_only(true);
+  try {
+    (void)range(probe, Phase::kOpen);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+bool Client::accepts(int64_t ops, int64_t bytes) {
+  auto prove = [](std::atomic<int64_t>& proven, int64_t n, auto probe) {
+    if (n <= proven.load()) return true;
+    if (!probe(n)) return false;
+    int64_t prev = proven.load();
+    while (prev < n && !proven.compare_exchange_weak(prev, n)) {
+    }
+    return true;
+  };
+  // A Range of bytes + the gRPC overhead passes iff a request of bytes fits --max-request-bytes.
+  return prove(provenOps_, ops, [this](int64_t n) { return opsAccepted(n); }) &&
+         prove(provenBytes_, bytes, [this](int64_t n) { return bytesAccepted(n + kGrpcOverhead); });
 }
 
 EtcdLimits Client::measureLimits() {
   EtcdLimits limits;
-  // Operations: a read-only Txn of n empty compares passes the count check (--max-txn-ops)
-  // before failing "key is not provided"; beyond the limit it fails "too many operations".
-  auto opsAccepted = [&](int64_t n) {
-    etcdserverpb::TxnRequest probe;
-    for (int64_t i = 0; i < n; ++i) probe.add_compare();
-    try {
-      (void)txn(probe, Phase::kOpen);
-      return true;
-    } catch (const Error& e) {
-      return e.code() != static_cast<int>(ErrorCode::transaction_too_large);
-    }
-  };
   // An unreachable cluster fails here, with io_error, before any probe is judged.
   {
     etcdserverpb::RangeRequest ping;
@@ -181,20 +232,13 @@ EtcdLimits Client::measureLimits() {
     }
   }
   limits.maxTxnOps = lo;
-  // Bytes: the gRPC server accepts messages up to --max-request-bytes + 512 KiB; a Range of a
-  // huge key probes that without writing anything. The margin keeps us under the raft check.
-  constexpr int64_t kOverhead = 512 * 1024;
+  // Bytes: the largest probe accepted, less the gRPC overhead (which also keeps us under the
+  // raft check).
   for (int64_t size : {int64_t{32} << 20, int64_t{16} << 20, int64_t{8} << 20, int64_t{4} << 20,
                        int64_t{2} << 20, int64_t{3} << 19, int64_t{1} << 20}) {
-    etcdserverpb::RangeRequest probe;
-    probe.set_key(std::string(static_cast<size_t>(size), 'p'));
-    probe.set_serializable(true);
-    probe.set_count_only(true);
-    try {
-      (void)range(probe, Phase::kOpen);
-      limits.maxRequestBytes = size - kOverhead;
+    if (bytesAccepted(size)) {
+      limits.maxRequestBytes = size - kGrpcOverhead;
       break;
-    } catch (const Error&) {
     }
   }
   if (limits.maxRequestBytes == 0) limits.maxRequestBytes = 256 * 1024;

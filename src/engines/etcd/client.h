@@ -54,8 +54,19 @@ class Client {
   // The status of member `index`, without failover; nullopt when it does not answer.
   [[nodiscard]] std::optional<etcdserverpb::StatusResponse> status(size_t index);
 
-  // The cluster's limits, measured on first call (a few probe RPCs; no writes).
+  // Throws: io_error (1510) when no member answers within the failover budget. One Range on the
+  // first successful call; later calls return at once.
+  void checkReachable();
+  // The cluster's limits, measured on first call: probe RPCs (no writes) of up to ~1M compares and
+  // ~32 MB, about 2 s, so callers ask only when a commit exceeds etcd's defaults.
   [[nodiscard]] EtcdLimits limits();
+  // The limits if limits() measured them already.
+  [[nodiscard]] std::optional<EtcdLimits> measuredLimits() const;
+  // Whether the cluster accepts a Txn of `ops` operations in one list and `bytes` bytes: answered
+  // from what earlier calls proved, else by read-only probes no larger than such a request (a Txn
+  // of `ops` empty compares; a Range of a key of `bytes` + the gRPC overhead). Cheaper than
+  // limits() for a commit just beyond etcd's defaults.
+  [[nodiscard]] bool accepts(int64_t ops, int64_t bytes);
 
   // The channel of the member calls currently go to, and its index; rotate() moves on.
   [[nodiscard]] std::shared_ptr<grpc::Channel> currentChannel() const;
@@ -74,13 +85,18 @@ class Client {
   template <class Call>
   void withFailover(Phase phase, const char* what, Call call);
   EtcdLimits measureLimits();
+  bool opsAccepted(int64_t n);
+  bool bytesAccepted(int64_t n);
 
   const ClientTimeouts timeouts_;
   std::vector<std::unique_ptr<Member>> members_;
   std::atomic<size_t> current_{0};
   std::atomic<uint64_t> failovers_{0};
+  std::once_flag reachableOnce_;
   std::once_flag limitsOnce_;
-  EtcdLimits limits_;  // written once under limitsOnce_
+  std::atomic<bool> limitsMeasured_{false};
+  EtcdLimits limits_;  // written once under limitsOnce_, then limitsMeasured_ set
+  std::atomic<int64_t> provenOps_{0}, provenBytes_{0};  // largest sizes a probe accepted
 };
 
 }  // namespace strata::kv::etcd

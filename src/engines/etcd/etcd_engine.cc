@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -14,6 +15,7 @@
 #include "engines/etcd/conflict_keys.h"
 #include "engines/etcd/watcher.h"
 #include "kv/atomic.h"
+#include "kv/conflict_set.h"
 #include "strata/kv/error.h"
 
 namespace strata::kv {
@@ -133,6 +135,19 @@ struct NetWrites {
 
 class EtcdEngine;
 
+// Rows of a range read already fetched, and the part of the key space they describe completely.
+// The data at one revision never changes, so a later read of the same view inside `covered` is
+// answered without a round trip. This matters for iteration: src/kv/ reads whole chunks of rows
+// (up to its row limit) but its streaming modes stop each batch on bytes, so a small-mode or
+// early iterator batch uses a few rows of the chunk and the next batch asks again from just after
+// them; without this each such batch was one Range RPC re-sending most of the previous one
+// (650 RPCs and ~90 MB for 650 rows of 200 bytes in StreamingMode::kSmall). Parts may overlap:
+// each is exact on its own.
+struct RangeCache {
+  KeyRange covered;            // no rows outside `rows` exist in [covered.begin, covered.end)
+  std::vector<KeyValue> rows;  // ascending, all inside `covered`
+};
+
 class EtcdReadView final : public ReadView {
  public:
   EtcdReadView(std::shared_ptr<EtcdEngine> engine, int64_t version)
@@ -143,8 +158,17 @@ class EtcdReadView final : public ReadView {
                                     bool reverse) override;
 
  private:
+  // Rows fetched beyond what a read asks for when it continues from the cache: the next batch
+  // of an iterator usually wants them.
+  static constexpr int kReadAhead = 128;
+  // Parts kept: an iterator's batch reads its rows and resolves both selectors (the end one
+  // reads past the range), so a single part would be replaced on every batch.
+  static constexpr size_t kCachedParts = 4;
+
   const std::shared_ptr<EtcdEngine> engine_;
   const int64_t version_;
+  std::mutex mu_;                  // guards cache_ (a view may be read from several threads)
+  std::vector<RangeCache> cache_;  // least recently used first
 };
 
 class EtcdEngine final : public Engine, public std::enable_shared_from_this<EtcdEngine> {
@@ -158,7 +182,9 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
         gcDelay_(std::max<std::chrono::milliseconds>(2 * options.maxTransactionLifetime,
                                                      std::chrono::seconds(10))),
         window_(gcDelay_ + std::chrono::seconds(1)),
-        limits_(client_->limits()) {}
+        defaultLimits_{kEtcdDefaultTxnOps, kEtcdDefaultRequestBytes} {
+    client_->checkReachable();
+  }
 
   ~EtcdEngine() override {
     {
@@ -299,7 +325,7 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
 
   [[nodiscard]] EtcdEngineStats stats() const {
     EtcdEngineStats s;
-    s.limits = limits_;
+    s.limits = client_->limits();
     s.commits = commits_.load();
     s.conflicts = conflicts_.load();
     s.guardRetries = guardRetries_.load();
@@ -322,6 +348,10 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
   };
 
   void addReadCompares(const std::vector<KeyRange>& reads, int64_t readVersion, TxnRequest& txn);
+  // The ranges of `reads` whose compares failed at `revision`: those some marker written after
+  // readVersion overlaps (the same test addReadCompares makes). Empty when it cannot be told.
+  std::vector<KeyRange> conflictingReads(const std::vector<KeyRange>& reads, int64_t readVersion,
+                                         int64_t revision);
   void addMarkerPuts(const std::vector<KeyRange>& writes, TxnRequest& txn);
   // Applies the mutations in order; atomic ops read `inputs` for keys not yet written.
   NetWrites netWrites(const std::vector<Mutation>& mutations,
@@ -337,7 +367,14 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
   const std::string dataPrefix_, pointPrefix_, nodePrefix_;
   const std::chrono::milliseconds gcDelay_;
   RevisionWindow window_;
-  const EtcdLimits limits_;
+  // What every etcd accepts unless configured below its defaults (--max-txn-ops 128,
+  // --max-request-bytes 1.5 MiB, less the margin limits() keeps): a commit within them is sent
+  // as is; one beyond them is first checked by probes no larger than itself (Client::accepts),
+  // and only a refused one measures the exact limits (~2 s of probes) to name them. A cluster
+  // set below the defaults still gets 2101: errors.cc translates etcd's refusal.
+  static constexpr int64_t kEtcdDefaultTxnOps = 128;
+  static constexpr int64_t kEtcdDefaultRequestBytes = int64_t{1} << 20;
+  const EtcdLimits defaultLimits_;
 
   std::atomic<uint64_t> commits_{0}, conflicts_{0}, guardRetries_{0}, markersCollected_{0};
 
@@ -351,11 +388,93 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
 };
 
 std::optional<std::string> EtcdReadView::get(std::string_view key) {
+  {
+    std::lock_guard lock(mu_);
+    for (const RangeCache& c : cache_) {
+      if (c.covered.begin <= key && key < c.covered.end) {
+        engine_->checkReadable(version_);
+        auto it =
+            std::lower_bound(c.rows.begin(), c.rows.end(), key,
+                             [](const KeyValue& kv, std::string_view k) { return kv.key < k; });
+        if (it != c.rows.end() && it->key == key) return it->value;
+        return std::nullopt;
+      }
+    }
+  }
   return engine_->get(version_, key);
 }
+
 RangeChunk EtcdReadView::getRange(std::string_view begin, std::string_view end, int limit,
                                   bool reverse) {
-  return engine_->getRange(version_, begin, end, limit, reverse);
+  if (limit <= 0 || begin >= end) return engine_->getRange(version_, begin, end, limit, reverse);
+  std::lock_guard lock(mu_);
+  auto byKey = [](const KeyValue& kv, std::string_view k) { return kv.key < k; };
+  // A read continues a cached part when its starting edge (begin going up, end going down) lies
+  // inside the covered range; the rows there, up to the read's other edge, are all that exist.
+  auto hit = std::find_if(cache_.begin(), cache_.end(), [&](const RangeCache& c) {
+    return reverse ? c.covered.begin < end && end <= c.covered.end
+                   : c.covered.begin <= begin && begin < c.covered.end;
+  });
+  const bool continues = hit != cache_.end();
+  std::vector<KeyValue> known;  // in read order
+  bool complete = false;        // `known` holds every row of [begin, end)
+  std::string from(begin), to(end);
+  if (continues) {
+    const KeyRange& covered = hit->covered;
+    if (reverse) {
+      auto lo = std::lower_bound(hit->rows.begin(), hit->rows.end(),
+                                 std::max(begin, std::string_view(covered.begin)), byKey);
+      auto hi = std::lower_bound(hit->rows.begin(), hit->rows.end(), end, byKey);
+      if (hi - lo > limit) lo = hi - (limit + 1);  // enough to answer, and to tell "more"
+      known.assign(std::make_reverse_iterator(hi), std::make_reverse_iterator(lo));
+      complete = begin >= covered.begin;
+      to = covered.begin;
+    } else {
+      auto lo = std::lower_bound(hit->rows.begin(), hit->rows.end(), begin, byKey);
+      auto hi = std::lower_bound(hit->rows.begin(), hit->rows.end(),
+                                 std::min(end, std::string_view(covered.end)), byKey);
+      if (hi - lo > limit) hi = lo + (limit + 1);
+      known.assign(lo, hi);
+      complete = end <= covered.end;
+      from = covered.end;
+    }
+    engine_->checkReadable(version_);
+    // Most recently used last: eviction takes the front.
+    std::rotate(hit, hit + 1, cache_.end());
+    hit = cache_.end() - 1;
+  }
+  const auto have = static_cast<int64_t>(known.size());
+  if (!continues || (!complete && have <= limit)) {
+    // Fetch what the cache lacks: the rest of the range past the covered part (all of it when
+    // the read does not continue), with read-ahead when part of the answer is known already.
+    const int fetch =
+        continues ? static_cast<int>(std::max<int64_t>(limit - have, std::min(limit, kReadAhead)))
+                  : limit;
+    RangeChunk more = engine_->getRange(version_, from, to, fetch, reverse);
+    std::string edge;  // the far end of what is now known
+    if (more.more) {
+      edge = reverse ? more.kvs.back().key : keyAfter(more.kvs.back().key);
+    } else {
+      edge = reverse ? from : to;
+    }
+    for (auto& kv : more.kvs) known.push_back(std::move(kv));
+    complete = !more.more;
+    // The part this read returned or fetched, from its starting edge on, replaces the part it
+    // continued (or the least recently used one).
+    if (!continues) {
+      if (cache_.size() >= kCachedParts) cache_.erase(cache_.begin());
+      hit = cache_.emplace(cache_.end());
+    }
+    hit->covered = reverse ? KeyRange{edge, std::string(end)} : KeyRange{std::string(begin), edge};
+    hit->rows = known;
+    if (reverse) std::reverse(hit->rows.begin(), hit->rows.end());
+  }
+  // Rows left past the answer: beyond the limit, or past what was read (the fetch hit its limit).
+  RangeChunk out;
+  out.more = static_cast<int64_t>(known.size()) > limit || !complete;
+  if (static_cast<int64_t>(known.size()) > limit) known.resize(static_cast<size_t>(limit));
+  out.kvs = std::move(known);
+  return out;
 }
 
 Compare modBelow(const std::string& key, const std::string& rangeEnd, int64_t revision) {
@@ -383,6 +502,46 @@ void EtcdEngine::addReadCompares(const std::vector<KeyRange>& reads, int64_t rea
   for (const auto& node : covering) {
     *txn.add_compare() = modBelow(nodePrefix_ + node, "", readVersion + 1);
   }
+}
+
+std::vector<KeyRange> EtcdEngine::conflictingReads(const std::vector<KeyRange>& reads,
+                                                   int64_t readVersion, int64_t revision) {
+  std::vector<KeyRange> out;
+  if (reads.empty()) return out;
+  // Markers written after the read version, up to the end of the last read range: few (the
+  // window's writes), and etcd filters by mod_revision before answering.
+  auto fresh = [&](const std::string& space) {
+    RangeRequest request;
+    request.set_key(space);
+    request.set_range_end(space + reads.back().end);
+    request.set_revision(revision);
+    request.set_keys_only(true);
+    request.set_min_mod_revision(readVersion + 1);
+    std::set<std::string> keys;
+    const auto response = client_->range(request, Phase::kRead);
+    for (const auto& kv : response.kvs()) {
+      keys.insert(kv.key().substr(space.size()));
+    }
+    return keys;
+  };
+  std::set<std::string> points, nodes;
+  try {
+    points = fresh(pointPrefix_);
+    nodes = fresh(nodePrefix_);
+  } catch (const Error&) {
+    return out;  // compacted or unreachable: the report stays empty
+  }
+  auto anyIn = [](const std::set<std::string>& keys, const KeyRange& r) {
+    auto it = keys.lower_bound(r.begin);
+    return it != keys.end() && *it < r.end;
+  };
+  for (const auto& r : reads) {
+    if (r.begin >= r.end) continue;
+    bool hit = anyIn(points, r) || anyIn(nodes, r);
+    for (const auto& node : etcd::coveringNodes(r.begin)) hit = hit || nodes.count(node) > 0;
+    if (hit) out.push_back(r);
+  }
+  return out;
 }
 
 void EtcdEngine::addMarkerPuts(const std::vector<KeyRange>& writes, TxnRequest& txn) {
@@ -480,19 +639,22 @@ void EtcdEngine::addDataOps(const NetWrites& writes, TxnRequest& txn) const {
 
 void EtcdEngine::checkLimits(const TxnRequest& txn) const {
   const int64_t ops = std::max({txn.compare_size(), txn.success_size(), txn.failure_size()});
-  if (ops > limits_.maxTxnOps) {
+  const auto bytes = static_cast<int64_t>(txn.ByteSizeLong());
+  if (ops <= defaultLimits_.maxTxnOps && bytes <= defaultLimits_.maxRequestBytes) return;
+  if (client_->accepts(ops, bytes)) return;
+  const EtcdLimits limits = client_->limits();  // refused: measure, to name the limit
+  if (ops > limits.maxTxnOps) {
     throwError(ErrorCode::transaction_too_large,
                "this commit needs " + std::to_string(ops) +
                    " operations in one etcd Txn; the cluster's --max-txn-ops allows " +
-                   std::to_string(limits_.maxTxnOps) +
+                   std::to_string(limits.maxTxnOps) +
                    " (scripts/etcd-cluster.sh starts etcd with enough)");
   }
-  const auto bytes = static_cast<int64_t>(txn.ByteSizeLong());
-  if (bytes > limits_.maxRequestBytes) {
+  if (bytes > limits.maxRequestBytes) {
     throwError(ErrorCode::transaction_too_large,
                "this commit needs a " + std::to_string(bytes) +
                    "-byte etcd request; the cluster's --max-request-bytes allows about " +
-                   std::to_string(limits_.maxRequestBytes) +
+                   std::to_string(limits.maxRequestBytes) +
                    " (scripts/etcd-cluster.sh starts etcd with enough)");
   }
 }
@@ -624,7 +786,8 @@ CommitResult EtcdEngine::commit(CommitRequest request) {
     }
     if (!moved) {
       ++conflicts_;
-      throwError(ErrorCode::not_committed);
+      throw conflictError(conflictingReads(request.readConflicts, request.readVersion,
+                                           response.header().revision()));
     }
     ++guardRetries_;
     fresh = true;
@@ -651,7 +814,8 @@ void EtcdEngine::runMaintenance() {
       page.set_key(from);
       page.set_range_end(end);
       page.set_keys_only(true);
-      page.set_limit(std::min<int64_t>(500, limits_.maxTxnOps - 1));
+      page.set_limit(
+          std::min<int64_t>(500, client_->measuredLimits().value_or(defaultLimits_).maxTxnOps - 1));
       auto response = client_->range(page, Phase::kMaintenance);
       TxnRequest txn;
       for (const auto& kv : response.kvs()) {

@@ -18,9 +18,11 @@
 // markers of its write-conflict ranges and the clock. A failed compare is not_committed (1020);
 // an RPC that fails once it may have reached the cluster is commit_unknown_result (1021).
 //
-// Limits: the cluster's --max-txn-ops and --max-request-bytes are measured once per endpoint
-// list and process (at the first open); a commit that would exceed either fails with
-// transaction_too_large (2101) naming the limit, before anything is sent.
+// Limits: a commit within etcd's default --max-txn-ops (128) and --max-request-bytes (1 MiB
+// usable) is sent as is; for a larger one the cluster's own limits are measured (once per
+// endpoint list and process: ~2 s of read-only probes), and a commit that would exceed either
+// fails with transaction_too_large (2101) naming the limit, before anything is sent. (A cluster
+// set below the defaults refuses the Txn, which is translated to 2101 too.)
 //
 // Failover: one gRPC channel per endpoint; reads move to the next endpoint on UNAVAILABLE or
 // a deadline; a commit moves only when the request provably did not leave (no connection, or
@@ -61,13 +63,13 @@ struct EtcdEngineOptions {
   bool maintenance = true;
 };
 
-// Connects to the cluster and measures its limits (cached per endpoint list).
+// Connects to the cluster (checks that a member answers, once per endpoint list and process).
 // Returns: the engine, named "etcd".
 // Throws: invalid_database_name (2013) for no endpoints or a bad prefix; io_error (1510) when no
 //   endpoint answers within failoverBudget.
 [[nodiscard]] std::shared_ptr<Engine> makeEtcdEngine(const EtcdEngineOptions& options);
 
-// What a cluster accepts, as measured at open.
+// What a cluster accepts, as measured (etcdEngineStats() measures it if no commit needed to).
 struct EtcdLimits {
   int64_t maxTxnOps = 0;        // operations (and compares) per Txn list (--max-txn-ops)
   int64_t maxRequestBytes = 0;  // usable bytes of one request (--max-request-bytes, less margin)

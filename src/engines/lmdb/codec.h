@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kv/engine.h"
+#include "strata/kv/error.h"
 
 namespace strata::kv::lmdb {
 
@@ -46,18 +47,25 @@ inline std::string encodeRanges(const std::vector<const KeyRange*>& ranges) {
   }
   return out;
 }
+// Throws: io_error (1510) for a record that is truncated or holds an inverted range (a damaged
+// file; found by fuzz/format_open_fuzzer.cc).
 template <class Fn>
 inline void decodeRanges(std::string_view in, Fn&& fn) {
   if (in.size() < 4) return;
   uint32_t n = decodeU32(in);
   size_t pos = 4;
-  for (uint32_t i = 0; i < n && pos + 4 <= in.size(); ++i) {
-    uint32_t bl = decodeU32(in.substr(pos));
-    std::string_view b = in.substr(pos + 4, bl);
-    pos += 4 + bl;
-    uint32_t el = decodeU32(in.substr(pos));
-    std::string_view e = in.substr(pos + 4, el);
-    pos += 4 + el;
+  auto field = [&]() -> std::string_view {
+    if (in.size() - pos < 4) throwError(ErrorCode::io_error, "corrupt conflict-log record");
+    uint32_t len = decodeU32(in.substr(pos, 4));
+    if (in.size() - pos - 4 < len) throwError(ErrorCode::io_error, "corrupt conflict-log record");
+    std::string_view out = in.substr(pos + 4, len);
+    pos += 4 + size_t{len};
+    return out;
+  };
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view b = field();
+    std::string_view e = field();
+    if (e < b) throwError(ErrorCode::io_error, "corrupt conflict-log record: inverted range");
     fn(b, e);
   }
 }

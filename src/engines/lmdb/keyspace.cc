@@ -45,18 +45,23 @@ uint32_t getU32(std::string_view in, size_t pos) {
   return v;
 }
 
+// Throws: io_error (1510) for a truncated bucket (a damaged file; found by
+// fuzz/format_open_fuzzer.cc: the lengths were trusted and read past the value).
 Bucket decodeBucket(std::string_view in) {
   Bucket out;
   size_t pos = 0;
-  while (pos + 4 <= in.size()) {
-    uint32_t ks = getU32(in, pos);
+  auto field = [&]() {
+    if (in.size() - pos < 4) throwError(ErrorCode::io_error, "corrupt key bucket");
+    uint32_t len = getU32(in, pos);
     pos += 4;
-    std::string suffix(in.substr(pos, ks));
-    pos += ks;
-    uint32_t vs = getU32(in, pos);
-    pos += 4;
-    out.emplace_back(std::move(suffix), std::string(in.substr(pos, vs)));
-    pos += vs;
+    if (in.size() - pos < len) throwError(ErrorCode::io_error, "corrupt key bucket");
+    std::string field(in.substr(pos, len));
+    pos += len;
+    return field;
+  };
+  while (pos < in.size()) {
+    std::string suffix = field();
+    out.emplace_back(std::move(suffix), field());
   }
   return out;
 }

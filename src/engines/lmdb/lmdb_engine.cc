@@ -23,6 +23,7 @@
 #include "engines/lmdb/errors.h"
 #include "engines/lmdb/format.h"
 #include "engines/lmdb/keyspace.h"
+#include "engines/lmdb/lmdb_access.h"
 #include "engines/lmdb/watcher.h"
 #include "kv/atomic.h"
 #include "kv/conflict_set.h"
@@ -220,6 +221,7 @@ struct Outcome {
   enum Kind { kCommitted, kConflict, kTooOld, kInvalid } kind = kCommitted;
   uint16_t order = 0;
   std::exception_ptr error;
+  std::vector<KeyRange> conflicting;  // kConflict: the read ranges written after the read version
 };
 
 }  // namespace
@@ -327,6 +329,11 @@ class LmdbEngine final : public Engine {
   }
 
   [[nodiscard]] std::string name() const override { return "lmdb"; }
+
+  LmdbAccess access() const {
+    return {env_->env, env_->meta,    env_->data,       &env_->mapMu,
+            env_,      options_.path, options_.readOnly};
+  }
 
   LmdbEngineStats stats() const {
     LmdbEngineStats s;
@@ -563,6 +570,12 @@ void LmdbEngine::writeBatch(const std::vector<PendingCommit*>& batch) {
       if (conflicts_.conflicts(req.readConflicts, req.readVersion) ||
           batchWrites.conflicts(req.readConflicts, version - 1)) {
         out.kind = Outcome::kConflict;
+        for (const KeyRange& r : req.readConflicts) {
+          if (conflicts_.maxVersion(r.begin, r.end) > req.readVersion ||
+              batchWrites.maxVersion(r.begin, r.end) > version - 1) {
+            out.conflicting.push_back(r);
+          }
+        }
         continue;
       }
     }
@@ -635,7 +648,7 @@ void LmdbEngine::writeBatch(const std::vector<PendingCommit*>& batch) {
         p->result = CommitResult{version, out.order};
         break;
       case Outcome::kConflict:
-        p->error = std::make_exception_ptr(Error(ErrorCode::not_committed));
+        p->error = std::make_exception_ptr(conflictError(out.conflicting));
         break;
       case Outcome::kTooOld:
         p->error = std::make_exception_ptr(
@@ -777,6 +790,11 @@ std::shared_ptr<Engine> makeLmdbEngine(const LmdbEngineOptions& options) {
 LmdbEngineStats lmdbEngineStats(Engine& engine) {
   if (auto* lmdb = dynamic_cast<LmdbEngine*>(&engine)) return lmdb->stats();
   return {};
+}
+
+std::optional<LmdbAccess> lmdbAccess(Engine& engine) {
+  if (auto* lmdb = dynamic_cast<LmdbEngine*>(&engine)) return lmdb->access();
+  return std::nullopt;
 }
 
 }  // namespace strata::kv

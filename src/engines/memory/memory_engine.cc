@@ -216,8 +216,9 @@ class Store : public std::enable_shared_from_this<Store> {
         if (request.readVersion < base_.load(std::memory_order_relaxed)) {
           tooOld(request.readVersion);
         }
-        if (conflicts_.conflicts(request.readConflicts, request.readVersion)) {
-          throwError(ErrorCode::not_committed);
+        if (auto hits = conflicts_.conflictingRanges(request.readConflicts, request.readVersion);
+            !hits.empty()) {
+          throw conflictError(hits);
         }
       }
       const int64_t version = std::max(newestVersion() + 1, now);

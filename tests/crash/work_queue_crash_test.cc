@@ -1,0 +1,302 @@
+// Kill -9 harness for the work queue (include/strata/layers/work_queue.h) on the embedded engine:
+// a producer process pushes items with random delays and priorities (idempotent push ids); 3
+// consumer processes lease, ack, nack with random delays, extend, or overrun their leases; the
+// parent SIGKILLs a random consumer (usually while it holds a lease) and starts another, for
+// STRATA_CRASH_CYCLES cycles (20 by default). Every lease, ack and nack writes a log entry in the
+// same transaction, so the log is exactly what committed. At the end the parent drains the queue
+// and checks:
+//   - every pushed item was acked exactly once, or is a dead letter with exactly maxAttempts
+//     attempts, and nothing else is left (no item lost);
+//   - each item's deliveries carry attempts 1, 2, ... once each, and a delivery starts only after
+//     the previous one's lease ended (its deadline, or its ack / nack): no item was delivered
+//     while another consumer's lease on it was live.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "strata/layers/work_queue.h"
+
+namespace strata::layers {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int kItems = 240;
+constexpr int kConsumers = 3;
+constexpr int kMaxAttempts = 3;
+constexpr auto kLease = milliseconds(120);
+
+int cycles() {
+  const char* env = std::getenv("STRATA_CRASH_CYCLES");
+  int n = env != nullptr ? std::atoi(env) : 0;
+  return n > 0 ? n : 20;
+}
+
+int64_t wallMs() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t toMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+WorkQueue jobs() {
+  WorkQueueOptions options;
+  options.contentionWindow = 4;
+  return WorkQueue(Subspace(Tuple{"jobs"}), options);
+}
+
+// The log, beside the queue:
+//   ("log", "d", item, attempt, token) -> pack((startMs, deadlineMs))   a delivery
+//   ("log", "e", token)                -> pack((endMs,))                its ack or nack
+//   ("log", "a", item)                 -> int64 LE, ADD                 successful acks
+const Subspace kLog(Tuple{"log"});
+
+std::string one() { return std::string("\x01\0\0\0\0\0\0\0", 8); }
+
+// One consumer step: lease an item and deal with it at random (ack, nack with a random delay,
+// extend, or overrun the lease). Returns: false when nothing was deliverable.
+bool consumeOne(Database& db, const WorkQueue& q, std::mt19937_64& rng, bool allowOverrun) {
+  std::optional<WorkLease> lease = db.run([&](Transaction& tr) {
+    std::optional<WorkLease> l = q.lease(tr, kLease);
+    if (l) {
+      const int64_t deadline = toMs(l->deadline);
+      tr.set(kLog.pack(Tuple{"d", l->item, l->attempt, l->token}),
+             Tuple{deadline - kLease.count(), deadline}.pack());
+    }
+    return l;
+  });
+  if (!lease) {
+    std::this_thread::sleep_for(milliseconds(3));
+    return false;
+  }
+  const std::string logKey = kLog.pack(Tuple{"d", lease->item, lease->attempt, lease->token});
+  const int64_t start = toMs(lease->deadline) - kLease.count();
+  const int action = static_cast<int>(rng() % 100);
+  std::this_thread::sleep_for(milliseconds(rng() % 15));
+  if (allowOverrun && action < 8) {
+    std::this_thread::sleep_for(kLease + milliseconds(20));  // overruns: the lease expires
+  } else if (action < 14) {
+    try {
+      db.run([&](Transaction& tr) {
+        const int64_t deadline = toMs(q.extend(tr, lease->token, kLease));
+        tr.set(logKey, Tuple{start, deadline}.pack());
+      });
+    } catch (const Error& e) {
+      if (e.code() != static_cast<int>(ErrorCode::lease_lost)) throw;
+      return true;
+    }
+  }
+  try {
+    db.run([&](Transaction& tr) {
+      const int64_t end = wallMs();
+      if (action >= 8 && action < 30) {
+        (void)q.nack(tr, lease->token, milliseconds(rng() % 40));
+      } else if (!q.ack(tr, lease->token)) {
+        return;
+      } else {
+        tr.atomicOp(MutationType::kAdd, kLog.pack(Tuple{"a", lease->item}), one());
+      }
+      tr.set(kLog.pack(Tuple{"e", lease->token}), Tuple{end}.pack());
+    });
+  } catch (const Error& e) {
+    if (e.code() != static_cast<int>(ErrorCode::lease_lost)) throw;
+  }
+  return true;
+}
+
+[[noreturn]] void consumeForever(const std::string& url, uint64_t seed) {
+  try {
+    Database db = Database::open(url);
+    WorkQueue q = jobs();
+    std::mt19937_64 rng(seed);
+    for (;;) (void)consumeOne(db, q, rng, true);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "consumer failed: %s\n", e.what());
+    _exit(2);
+  }
+}
+
+[[noreturn]] void produce(const std::string& url, uint64_t seed) {
+  try {
+    Database db = Database::open(url);
+    WorkQueue q = jobs();
+    q.create(db, WorkQueueConfig{kMaxAttempts});
+    std::mt19937_64 rng(seed);
+    for (int i = 0; i < kItems; ++i) {
+      WorkPushOptions o;
+      o.delay = milliseconds(rng() % 60);
+      o.priority = static_cast<int64_t>(rng() % 3);
+      o.pushId = "item-" + std::to_string(i);
+      (void)q.push(db, o.pushId, o);
+      std::this_thread::sleep_for(milliseconds(rng() % 8));
+    }
+    _exit(0);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "producer failed: %s\n", e.what());
+    _exit(2);
+  }
+}
+
+pid_t spawn(const std::function<void()>& child) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    child();
+    _exit(3);
+  }
+  return pid;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "strata-wq-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(WorkQueueCrashTest, EveryItemIsAckedOnceOrDeadAfterMaxAttemptsAndNeverLeasedTwiceAtOnce) {
+  TempDir dir;
+  const std::string url = "file:" + dir.path() + "/db?nosync";
+  std::mt19937_64 rng(std::random_device{}());
+  // The parent forks before it opens anything, so children never inherit a live engine.
+  pid_t producer = spawn([&] { produce(url, rng()); });
+  ASSERT_GT(producer, 0);
+  std::vector<pid_t> consumers;
+  for (int i = 0; i < kConsumers; ++i)
+    consumers.push_back(spawn([&] { consumeForever(url, rng()); }));
+  const int n = cycles();
+  int killed = 0;
+  for (int cycle = 0; cycle < n; ++cycle) {
+    std::this_thread::sleep_for(milliseconds(30 + rng() % 120));
+    pid_t& victim = consumers[rng() % consumers.size()];
+    kill(victim, SIGKILL);
+    int status = 0;
+    waitpid(victim, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "a consumer exited by itself: status " << status;
+    ++killed;
+    victim = spawn([&] { consumeForever(url, rng()); });
+  }
+  int status = 0;
+  waitpid(producer, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "producer status " << status;
+  for (pid_t c : consumers) {
+    kill(c, SIGKILL);  // holding leases, most likely
+    waitpid(c, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "a consumer exited by itself: status " << status;
+  }
+
+  // Drain: lease until nothing is queued or in flight (killed consumers' leases expire).
+  Database db = Database::open(url);
+  WorkQueue q = jobs();
+  const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    auto [queued, inFlight] =
+        db.read([&](Transaction& tr) { return std::make_pair(q.size(tr), q.inFlight(tr)); });
+    if (queued == 0 && inFlight == 0) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), giveUp)
+        << queued << " queued, " << inFlight << " in flight left";
+    (void)consumeOne(db, q, rng, false);
+  }
+
+  // Read the log and the dead letters.
+  struct Delivery {
+    int attempt;
+    int64_t start, deadline;
+    std::optional<int64_t> end;
+  };
+  std::map<std::string, std::vector<Delivery>> deliveries;
+  std::map<std::string, int64_t> acks;
+  std::map<std::string, int64_t> ends;
+  std::vector<DeadLetter> dead;
+  db.read([&](Transaction& tr) {
+    RangeOptions all;
+    all.mode = StreamingMode::kWantAll;
+    KeyRange e = kLog.range(Tuple{"e"});
+    for (const KeyValue& kv : tr.getRangeAll(e.begin, e.end, all)) {
+      ends[kLog.unpack(kv.key).getString(1)] = Tuple::unpack(kv.value).getInt(0);
+    }
+    KeyRange d = kLog.range(Tuple{"d"});
+    for (const KeyValue& kv : tr.getRangeAll(d.begin, d.end, all)) {
+      Tuple k = kLog.unpack(kv.key);
+      Tuple v = Tuple::unpack(kv.value);
+      Delivery del{static_cast<int>(k.getInt(2)), v.getInt(0), v.getInt(1), std::nullopt};
+      auto it = ends.find(k.getString(3));
+      if (it != ends.end()) del.end = it->second;
+      deliveries[k.getString(1)].push_back(del);
+    }
+    KeyRange a = kLog.range(Tuple{"a"});
+    for (const KeyValue& kv : tr.getRangeAll(a.begin, a.end, all)) {
+      int64_t count = 0;
+      for (int i = 7; i >= 0; --i) count = (count << 8) | static_cast<uint8_t>(kv.value[i]);
+      acks[kLog.unpack(kv.key).getString(1)] = count;
+    }
+    dead = q.listDead(tr, 1'000'000);
+    return 0;
+  });
+
+  std::map<std::string, int> deadAttempts;
+  for (const DeadLetter& d : dead) {
+    ASSERT_EQ(deadAttempts.count(d.item), 0u) << d.item << " is dead twice";
+    deadAttempts[d.item] = d.attempts;
+  }
+  int ackedItems = 0;
+  for (int i = 0; i < kItems; ++i) {
+    const std::string item = "item-" + std::to_string(i);
+    SCOPED_TRACE(item);
+    const int64_t acked = acks.count(item) ? acks[item] : 0;
+    if (acked == 1) {
+      ++ackedItems;
+      EXPECT_EQ(deadAttempts.count(item), 0u) << "acked and dead";
+    } else {
+      EXPECT_EQ(acked, 0) << "acked more than once";
+      ASSERT_EQ(deadAttempts.count(item), 1u) << "lost: neither acked nor dead";
+      EXPECT_EQ(deadAttempts[item], kMaxAttempts);
+    }
+    std::vector<Delivery>& list = deliveries[item];
+    std::sort(list.begin(), list.end(),
+              [](const Delivery& a, const Delivery& b) { return a.attempt < b.attempt; });
+    for (size_t k = 0; k < list.size(); ++k) {
+      EXPECT_EQ(list[k].attempt, static_cast<int>(k) + 1) << "attempt numbers skip or repeat";
+      if (k == 0) continue;
+      const Delivery& prev = list[k - 1];
+      const int64_t liveUntil = prev.end ? std::min(*prev.end, prev.deadline) : prev.deadline;
+      EXPECT_GE(list[k].start, liveUntil)
+          << "attempt " << list[k].attempt << " delivered while attempt " << prev.attempt
+          << "'s lease was live";
+    }
+    EXPECT_LE(list.size(), static_cast<size_t>(kMaxAttempts));
+  }
+  WorkQueueStats s = q.stats(db);
+  EXPECT_EQ(s.dead, static_cast<int64_t>(dead.size()));
+  EXPECT_EQ(s.visible + s.delayed + s.inFlight, 0);
+  EXPECT_EQ(static_cast<int>(dead.size()) + ackedItems, kItems);
+  std::printf("%d cycles, %d consumers killed, %d items acked, %zu dead letters\n", n, killed,
+              ackedItems, dead.size());
+}
+
+}  // namespace
+}  // namespace strata::layers
