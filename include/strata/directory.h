@@ -166,6 +166,18 @@ class DirectoryLayer {
                                               const DirectoryPath& path = {}) const;
   // Returns: whether the directory exists; the root always does.
   [[nodiscard]] bool exists(Transaction& tr, const DirectoryPath& path = {}) const;
+  // Listing from a position (what `strata dir ls --limit/--continue` does): walk listRange(path)
+  // with a strata::Scan (strata/kv/scan.h) and decode each row's key with listedName(); the
+  // Scan's continuation token is the opaque position. Rows come in list() order. Each batch is a
+  // consistent snapshot, the whole listing is not (a subdirectory created, moved or removed
+  // meanwhile may or may not show).
+  // Returns: the key range of the directory's subdirectory entries (for a directory inside a
+  //   partition, in the partition's node subspace).
+  // Throws: as list(). Conflicts: the entries walked to resolve `path`.
+  [[nodiscard]] KeyRange listRange(Transaction& tr, const DirectoryPath& path = {}) const;
+  // The subdirectory name of a key of `range` (a listRange() result).
+  // Throws: invalid_directory_layer_metadata (2260) for a key outside `range` or not (name,).
+  [[nodiscard]] static std::string listedName(const KeyRange& range, std::string_view key);
 
   // The same operations run in the database's retry loop (Database::run or, for list and
   // exists, Database::read). create, move and remove resolve commit_unknown_result (1021) as

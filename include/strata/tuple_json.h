@@ -46,6 +46,10 @@ namespace strata {
 //   store such data as Bytes).
 [[nodiscard]] nlohmann::json tupleToJson(const Tuple& tuple);
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). Cost: O(size).
+[[nodiscard]] bool isValidUtf8(std::string_view text);
+
 // Lowercase hex of `bytes`, two digits per byte.
 [[nodiscard]] std::string toHex(std::string_view bytes);
 // The bytes `hex` spells (either case).

@@ -399,6 +399,16 @@ struct DirectoryLayer::Impl {
     return names;
   }
 
+  static KeyRange listRange(const Layer& l, Transaction& tr, const DirectoryPath& path) {
+    checkVersion(l, tr, false);
+    Node node = find(l, tr, path);
+    if (!node.exists()) throwError(ErrorCode::directory_does_not_exist, formatDirectoryPath(path));
+    if (node.isInPartition(true)) {
+      return listRange(innerLayer(l, node), tr, node.partitionSubpath());
+    }
+    return Subspace(nodeKey(l, *node.prefix) + Tuple{kSubdirs}.pack()).range();
+  }
+
   static bool exists(const Layer& l, Transaction& tr, const DirectoryPath& path) {
     checkVersion(l, tr, false);
     Node node = find(l, tr, path);
@@ -475,6 +485,24 @@ std::vector<std::string> DirectoryLayer::list(Transaction& tr, const DirectoryPa
 
 bool DirectoryLayer::exists(Transaction& tr, const DirectoryPath& path) const {
   return Impl::exists(*this, tr, path);
+}
+
+KeyRange DirectoryLayer::listRange(Transaction& tr, const DirectoryPath& path) const {
+  return Impl::listRange(*this, tr, path);
+}
+
+std::string DirectoryLayer::listedName(const KeyRange& range, std::string_view key) {
+  // range.begin is the entries' prefix followed by 00 (Subspace::range()).
+  std::string_view prefix(range.begin.data(), range.begin.empty() ? 0 : range.begin.size() - 1);
+  if (range.begin.empty() || !key.starts_with(prefix) || key >= std::string_view(range.end)) {
+    throwError(ErrorCode::invalid_directory_layer_metadata, "not a subdirectory entry key");
+  }
+  Tuple name = Tuple::unpack(key.substr(prefix.size()));
+  if (name.size() != 1 || name.type(0) != TupleType::kString) {
+    throwError(ErrorCode::invalid_directory_layer_metadata,
+               "subdirectory entry " + name.toString() + " is not (unicode name,)");
+  }
+  return name.getString(0);
 }
 
 // ---- Database& conveniences -------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "layers/doc_internal.h"
+#include "strata/tuple_json.h"
 
 namespace strata::layers {
 
@@ -103,6 +104,17 @@ DocPath fromTuple(const Tuple& t, size_t from) {
 
 // ---- node values ---------------------------------------------------------------------------
 
+// Documents hold JSON, and JSON text is UTF-8: a string or member name that is not would store
+// fine and then fail every export, so it is refused at write time.
+void requireUtf8(std::string_view text, std::string_view what) {
+  if (!isValidUtf8(text)) {
+    throwError(ErrorCode::invalid_input,
+               std::string(what) +
+                   " is not valid UTF-8 (documents hold JSON text; store raw "
+                   "bytes with the blob layer or encode them, e.g. as base64)");
+  }
+}
+
 std::string encodeScalar(const nlohmann::json& value) {
   switch (value.type()) {
     case nlohmann::json::value_t::null:
@@ -116,6 +128,7 @@ std::string encodeScalar(const nlohmann::json& value) {
     case nlohmann::json::value_t::number_float:
       return Tuple{value.get<double>()}.pack();
     case nlohmann::json::value_t::string:
+      requireUtf8(value.get_ref<const std::string&>(), "a string value");
       return Tuple{value.get<std::string>()}.pack();
     default:
       throwError(ErrorCode::invalid_input,
@@ -181,6 +194,7 @@ nlohmann::json jsonOfIndexElement(const TupleElement& e) {
 }  // namespace docdetail
 
 DocPath DocPath::parse(std::string_view text) {
+  docdetail::requireUtf8(text, "a document path");
   DocPath path;
   for (PatternElement& e : docdetail::parsePathText(text, false)) path.elements.push_back(*e);
   return path;
@@ -293,6 +307,7 @@ class DocumentStore::Writer {
       return;
     }
     for (const auto& [name, member] : patch.items()) {
+      docdetail::requireUtf8(name, "a member name");
       Tuple child = path;
       child.append(name);
       if (member.is_null()) {
@@ -361,6 +376,7 @@ class DocumentStore::Writer {
     mutation_.node(path, key, before, bytes, ChangeOrigin::kWrite, nullptr);
     if (value.is_object()) {
       for (const auto& [name, member] : value.items()) {
+        docdetail::requireUtf8(name, "a member name");
         Tuple child = path;
         child.append(name);
         writeTree(child, member, old);

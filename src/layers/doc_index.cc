@@ -85,21 +85,35 @@ IndexDef requireQueryable(Transaction& tr, const Subspace& defs, std::string_vie
   return *def;
 }
 
-std::vector<IndexMatch> scanEntries(Transaction& tr, const Subspace& entries, const IndexDef& def,
-                                    std::string_view begin, std::string_view end, int limit) {
+// Decodes an entry key of `def` into its match.
+IndexMatch matchOfEntry(const Subspace& entries, const IndexDef& def, std::string_view key) {
+  Tuple t = entries.unpack(key);
+  size_t skip = def.kind == PluginKind::kValueIndex ? 2 : 1;
+  IndexMatch m;
+  m.path = docdetail::fromTuple(t, skip);
+  m.document.elements.assign(
+      m.path.elements.begin(),
+      m.path.elements.begin() + std::min<size_t>(def.documentDepth, m.path.elements.size()));
+  if (def.kind == PluginKind::kValueIndex) m.value = docdetail::jsonOfIndexElement(t[1]);
+  return m;
+}
+
+DocumentStore::IndexListing listingOf(const Subspace& entries, const IndexDef& def,
+                                      std::string begin, std::string end) {
+  DocumentStore::IndexListing listing;
+  listing.range = KeyRange{std::move(begin), std::move(end)};
+  listing.match = [entries, def](std::string_view key) { return matchOfEntry(entries, def, key); };
+  return listing;
+}
+
+std::vector<IndexMatch> scanEntries(Transaction& tr, const DocumentStore::IndexListing& listing,
+                                    int limit) {
+  if (listing.range.end < listing.range.begin) return {};
   RangeOptions options;
   options.limit = limit;
   std::vector<IndexMatch> out;
-  size_t skip = def.kind == PluginKind::kValueIndex ? 2 : 1;
-  for (const KeyValue& kv : tr.getRange(begin, end, options)) {
-    Tuple t = entries.unpack(kv.key);
-    IndexMatch m;
-    m.path = docdetail::fromTuple(t, skip);
-    m.document.elements.assign(
-        m.path.elements.begin(),
-        m.path.elements.begin() + std::min<size_t>(def.documentDepth, m.path.elements.size()));
-    if (def.kind == PluginKind::kValueIndex) m.value = docdetail::jsonOfIndexElement(t[1]);
-    out.push_back(std::move(m));
+  for (const KeyValue& kv : tr.getRange(listing.range.begin, listing.range.end, options)) {
+    out.push_back(listing.match(kv.key));
   }
   return out;
 }
@@ -151,8 +165,8 @@ std::vector<IndexInfo> DocumentStore::listIndexes(Transaction& tr) const {
   return out;
 }
 
-std::vector<IndexMatch> DocumentStore::find(Transaction& tr, std::string_view index,
-                                            const nlohmann::json& value, int limit) const {
+DocumentStore::IndexListing DocumentStore::listFind(Transaction& tr, std::string_view index,
+                                                    const nlohmann::json& value) const {
   IndexDef def = requireQueryable(tr, indexDefs_, index);
   KeyRange r;
   if (def.kind == PluginKind::kExistsIndex) {
@@ -164,12 +178,12 @@ std::vector<IndexMatch> DocumentStore::find(Transaction& tr, std::string_view in
   } else {
     r = indexEntries_.range(Tuple{def.name, docdetail::indexElementOfJson(value)});
   }
-  return scanEntries(tr, indexEntries_, def, r.begin, r.end, limit);
+  return listingOf(indexEntries_, def, std::move(r.begin), std::move(r.end));
 }
 
-std::vector<IndexMatch> DocumentStore::findRange(Transaction& tr, std::string_view index,
-                                                 const nlohmann::json& lo, const nlohmann::json& hi,
-                                                 int limit) const {
+DocumentStore::IndexListing DocumentStore::listFindRange(Transaction& tr, std::string_view index,
+                                                         const nlohmann::json& lo,
+                                                         const nlohmann::json& hi) const {
   IndexDef def = requireQueryable(tr, indexDefs_, index);
   if (def.kind != PluginKind::kValueIndex) {
     throwError(ErrorCode::client_invalid_operation, "range query on an exists index");
@@ -181,19 +195,58 @@ std::vector<IndexMatch> DocumentStore::findRange(Transaction& tr, std::string_vi
   std::string end = hi.is_null()
                         ? all.end
                         : indexEntries_.pack(Tuple{def.name, docdetail::indexElementOfJson(hi)});
-  if (end < begin) return {};
-  return scanEntries(tr, indexEntries_, def, begin, end, limit);
+  return listingOf(indexEntries_, def, std::move(begin), std::move(end));
 }
 
-std::vector<IndexMatch> DocumentStore::findPrefix(Transaction& tr, std::string_view index,
-                                                  std::string_view prefix, int limit) const {
+DocumentStore::IndexListing DocumentStore::listFindPrefix(Transaction& tr, std::string_view index,
+                                                          std::string_view prefix) const {
   IndexDef def = requireQueryable(tr, indexDefs_, index);
   if (def.kind != PluginKind::kValueIndex) {
     throwError(ErrorCode::client_invalid_operation, "prefix query on an exists index");
   }
   std::string begin = indexEntries_.pack(Tuple{def.name, std::string(prefix)});
   begin.pop_back();  // the string's terminator: what remains prefixes every longer string
-  return scanEntries(tr, indexEntries_, def, begin, strinc(begin), limit);
+  std::string end = strinc(begin);
+  return listingOf(indexEntries_, def, std::move(begin), std::move(end));
+}
+
+std::vector<IndexMatch> DocumentStore::find(Transaction& tr, std::string_view index,
+                                            const nlohmann::json& value, int limit) const {
+  return scanEntries(tr, listFind(tr, index, value), limit);
+}
+
+std::vector<IndexMatch> DocumentStore::findRange(Transaction& tr, std::string_view index,
+                                                 const nlohmann::json& lo, const nlohmann::json& hi,
+                                                 int limit) const {
+  return scanEntries(tr, listFindRange(tr, index, lo, hi), limit);
+}
+
+std::vector<IndexMatch> DocumentStore::findPrefix(Transaction& tr, std::string_view index,
+                                                  std::string_view prefix, int limit) const {
+  return scanEntries(tr, listFindPrefix(tr, index, prefix), limit);
+}
+
+// Children listings (declared with the find listings in doc.h).
+KeyRange DocumentStore::childrenRange(const DocPath& path) const {
+  return nodes_.range(docdetail::toTuple(path));
+}
+
+std::optional<DocChild> DocumentStore::childOfRow(const DocPath& path, const KeyValue& row) const {
+  KeyRange r = childrenRange(path);
+  if (row.key < r.begin || row.key >= r.end) {
+    throwError(ErrorCode::invalid_input, "not a key below the listed node");
+  }
+  const size_t depth = path.elements.size();
+  Tuple t = nodes_.unpack(row.key);
+  if (t.size() != depth + 1) return std::nullopt;
+  DocChild c;
+  c.name = docdetail::fromTuple(t, depth).elements[0];
+  if (!docdetail::isContainer(row.value)) {
+    c.kind = NodeKind::kScalar;
+  } else {
+    c.kind = row.value[0] == docdetail::kObjectValue ? NodeKind::kObject : NodeKind::kArray;
+  }
+  return c;
 }
 
 IndexCheck DocumentStore::checkIndex(Transaction& tr, std::string_view name) const {

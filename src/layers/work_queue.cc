@@ -512,6 +512,20 @@ std::optional<std::string> WorkQueue::peek(Transaction& tr) const {
   return std::move(c->record.item);
 }
 
+KeyRange WorkQueue::queuedRange() const { return subspace_.range(Tuple{0}); }
+
+std::optional<std::string> WorkQueue::queuedItem(Transaction& tr, std::string_view indexKey) const {
+  const KeyRange queued = queuedRange();
+  if (indexKey < std::string_view(queued.begin) || indexKey >= std::string_view(queued.end)) {
+    throwError(ErrorCode::invalid_input, "not a key of the work queue's queued-items index");
+  }
+  Tuple t = subspace_.unpack(indexKey);
+  std::optional<std::string> value = tr.get(
+      WorkQueueKeys{subspace_}.record(ItemId{t.getVersionstamp(3), t.getInt(4)}), Snapshot::kYes);
+  if (!value) return std::nullopt;
+  return std::move(Record::decode(*value).item);
+}
+
 int64_t WorkQueue::size(Transaction& tr, Snapshot snapshot) const {
   std::optional<std::string> v = tr.get(WorkQueueKeys{subspace_}.counter(kQueuedSlot), snapshot);
   return v ? fromInt64Le(*v) : 0;

@@ -117,37 +117,6 @@ Tuple fromArray(const std::string& pathPrefix, const json& array) {
   return Tuple(std::move(elements));
 }
 
-bool validUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<uint8_t>(s[i]);
-    std::size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      auto d = static_cast<uint8_t>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 template <class F>
 json floatingToJson(F f, const char* key) {
   if (std::isnan(f)) return json{{key, std::signbit(f) ? "-nan" : "nan"}};
@@ -164,7 +133,7 @@ json toJsonValue(const TupleElement& e) {
       return json{{"bytes", toHex(std::get<Bytes>(v).data)}};
     case 2: {
       const std::string& s = std::get<std::string>(v);
-      if (!validUtf8(s)) {
+      if (!isValidUtf8(s)) {
         throwError(ErrorCode::invalid_input,
                    "unicode string " + e.toString() + " is not valid UTF-8: JSON cannot hold it");
       }
@@ -195,6 +164,37 @@ json toJsonValue(const TupleElement& e) {
 }
 
 }  // namespace
+
+bool isValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<uint8_t>(s[i]);
+    std::size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<uint8_t>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
 
 Tuple tupleFromJson(const nlohmann::json& array) {
   if (!array.is_array()) {

@@ -120,5 +120,97 @@ TEST_F(ContinuationCommandTest, PubsubHistoryPagesThroughEveryMessageInBothOrder
   EXPECT_EQ(missing.exitCode, 1) << missing;
 }
 
+TEST_F(ContinuationCommandTest, QueuePeekListsQueuedItemsInDeliveryOrderAcrossPages) {
+  ASSERT_EQ(run({"queue", "create", "jobs"}).exitCode, 0);
+  for (int i = 1; i <= 5; ++i)
+    ASSERT_EQ(run({"queue", "push", "jobs", "j" + std::to_string(i)}).exitCode, 0);
+  ASSERT_EQ(run({"queue", "push", "jobs", "urgent", "--priority", "-1"}).exitCode, 0);
+  CliResult first = run({"queue", "peek", "jobs", "--limit", "4"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  EXPECT_EQ(first.out, "urgent\nj1\nj2\nj3\n");
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"queue", "peek", "jobs", "--continue", token});
+  EXPECT_EQ(rest.out, "j4\nj5\n");
+  EXPECT_EQ(nextToken(rest), "");
+  std::string joined;
+  for (const auto& page : pages({"queue", "peek", "jobs"}, 2)) joined += page;
+  EXPECT_EQ(joined, "urgent\nj1\nj2\nj3\nj4\nj5\n");
+  EXPECT_EQ(run({"queue", "peek", "jobs"}).out, "urgent\n");
+  ASSERT_EQ(run({"queue", "create", "other"}).exitCode, 0);
+  CliResult other = run({"queue", "peek", "other", "--continue", token});
+  EXPECT_EQ(other.exitCode, 1) << other;
+  EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, DocLsPagesThroughChildrenSkippingTheirSubtrees) {
+  ASSERT_EQ(
+      run({"doc", "set", "pets", R"({"a":{"x":{"y":1}},"b":[1,2,3],"c":"t","d":{"z":2},"e":5})"})
+          .exitCode,
+      0);
+  std::string whole = run({"doc", "ls", "pets"}).out;
+  EXPECT_EQ(whole, "a  object\nb  array\nc  value\nd  object\ne  value\n");
+  CliResult first = run({"doc", "ls", "pets", "--limit", "2"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  EXPECT_EQ(first.out, "a  object\nb  array\n");
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"doc", "ls", "pets", "--continue", token});
+  EXPECT_EQ(rest.out, "c  value\nd  object\ne  value\n");
+  EXPECT_EQ(nextToken(rest), "");
+  std::string joined;
+  for (const auto& page : pages({"doc", "ls", "pets"}, 1)) joined += page;
+  EXPECT_EQ(joined, whole);
+  CliResult other = run({"doc", "ls", "pets.a", "--continue", token});
+  EXPECT_EQ(other.exitCode, 1) << other;
+  EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, DocFindPagesThroughMatchesAndRefusesAnotherQuerysToken) {
+  ASSERT_EQ(run({"doc", "set", "pets",
+                 R"({"a":{"s":"dog"},"b":{"s":"cat"},"c":{"s":"dog"},"d":{"s":"dog"},
+                     "e":{"s":"dog"}})"})
+                .exitCode,
+            0);
+  ASSERT_EQ(run({"doc", "index", "add", "species", "pets.?.s", "-q"}).exitCode, 0);
+  CliResult first = run({"doc", "find", "species", "dog", "--limit", "3", "--docs"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  EXPECT_EQ(first.out,
+            "pets.a.s\t{\"s\":\"dog\"}\npets.c.s\t{\"s\":\"dog\"}\npets.d.s\t{\"s\":\"dog\"}\n");
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"doc", "find", "species", "dog", "--continue", token});
+  EXPECT_EQ(rest.out, "pets.e.s\n");
+  EXPECT_EQ(nextToken(rest), "");
+  std::string joined;
+  for (const auto& page : pages({"doc", "find", "species", "--prefix", ""}, 2)) joined += page;
+  EXPECT_EQ(joined, "pets.b.s\npets.a.s\npets.c.s\npets.d.s\npets.e.s\n");
+  CliResult other = run({"doc", "find", "species", "cat", "--continue", token});
+  EXPECT_EQ(other.exitCode, 1) << other;
+  EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, DocExportLinesPagesConcatenateToTheWholeExport) {
+  ASSERT_EQ(
+      run({"doc", "set", "docs", R"({"a":{"n":1},"b":[true,null],"c":"x","d":{"e":{"f":2}}})"})
+          .exitCode,
+      0);
+  std::string whole = run({"doc", "export", "docs", "--lines"}).out;
+  ASSERT_FALSE(whole.empty());
+  CliResult first = run({"doc", "export", "docs", "--lines", "--limit", "3"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"doc", "export", "docs", "--lines", "--continue", token});
+  EXPECT_EQ(first.out + rest.out, whole);
+  EXPECT_EQ(rest.out, "{\"path\":\"d\",\"value\":{\"e\":{\"f\":2}}}\n");
+  std::string joined;
+  for (const auto& page : pages({"doc", "export", "docs", "--lines"}, 1)) joined += page;
+  EXPECT_EQ(joined, whole);
+  CliResult noLines = run({"doc", "export", "docs", "--limit", "1"});
+  EXPECT_EQ(noLines.exitCode, 1) << noLines;
+  EXPECT_THAT(noLines.err, HasSubstr("invalid_input (3005)"));
+}
+
 }  // namespace
 }  // namespace strata::clitest

@@ -17,14 +17,7 @@ namespace {
 
 const std::string kReport("\xff\xff/transaction/conflicting_keys/");
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 class ConflictingKeysTest : public testsupport::EngineTest {
  protected:

@@ -17,14 +17,7 @@
 namespace strata {
 namespace {
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 class IdempotencyTest : public testsupport::EngineTest {
  protected:

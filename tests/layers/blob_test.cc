@@ -17,14 +17,7 @@
 namespace strata::layers {
 namespace {
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 // Deterministic, position-dependent bytes so misplaced data shows.
 std::string pattern(size_t n, int seed) {

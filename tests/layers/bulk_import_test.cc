@@ -17,14 +17,7 @@
 namespace strata::layers {
 namespace {
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 class BulkImportTest : public testsupport::EngineTest {
  protected:

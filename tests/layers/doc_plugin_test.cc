@@ -21,14 +21,7 @@ namespace {
 
 using nlohmann::json;
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 std::string errorMessageOf(const std::function<void()>& fn) {
   try {

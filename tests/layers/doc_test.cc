@@ -22,14 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 DocPath P(std::string_view text) { return DocPath::parse(text); }
 

@@ -20,14 +20,7 @@
 namespace strata::layers {
 namespace {
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 class PriorityQueueTest : public testsupport::EngineTest {
  protected:

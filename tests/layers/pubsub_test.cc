@@ -22,14 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 std::vector<std::string> bodies(const std::vector<Message>& messages) {
   std::vector<std::string> out;

@@ -28,14 +28,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 class QueueTest : public testsupport::EngineTest {
  protected:

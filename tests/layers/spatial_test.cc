@@ -22,14 +22,7 @@ namespace {
 
 using Points = std::map<std::string, std::pair<uint32_t, uint32_t>>;
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 std::vector<std::string> idsOf(const SpatialQueryResult& r) {
   std::vector<std::string> ids;

@@ -22,14 +22,7 @@ namespace {
 
 using Values = std::vector<std::string>;
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 constexpr int kIndexOutOfRange = static_cast<int>(ErrorCode::index_out_of_range);
 

@@ -29,14 +29,7 @@ using std::chrono::system_clock;
 
 constexpr int kLeaseLost = 3010;
 
-int errorCodeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return 0;
-}
+using testsupport::errorCodeOf;
 
 // Waits until wall-clock time `t` has passed (the queue's clock), a few ms at a time.
 void sleepUntil(system_clock::time_point t) {

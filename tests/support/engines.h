@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -52,6 +53,17 @@ inline std::vector<std::string> engineKinds() {
   std::vector<std::string> kinds{"memory", "file"};
   if (!etcdEndpoints().empty()) kinds.push_back("etcd");
   return kinds;
+}
+
+// Returns: the code of the strata::Error `fn` throws; 0 when it returns normally. Any other
+// exception propagates (and fails the test).
+inline int errorCodeOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return 0;
 }
 
 // Test-name suffix: the engine kind itself.

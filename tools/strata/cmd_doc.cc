@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common.h"
+#include "listing.h"
 #include "progress.h"
 #include "strata/directory.h"
 #include "strata/layers/doc.h"
@@ -108,16 +109,33 @@ void addNodeCommands(CLI::App& doc, Context& context, std::shared_ptr<std::strin
   });
 
   auto ls = std::make_shared<Args>();
+  auto lsListing = std::make_shared<ListingArgs>();
   cmd = doc.add_subcommand(
       "ls", "List the children of PATH, one 'NAME  KIND' line each (KIND object, array, value).");
-  cmd->footer("Examples:\n  strata doc ls users");
+  cmd->footer(
+      "Examples:\n  strata doc ls users\n  strata doc ls users --limit 100 --continue TOKEN");
   cmd->add_option("PATH", ls->path, kPathHelp);
-  cmd->callback([ls, store, &context] {
+  lsListing->addTo(*cmd);
+  cmd->callback([ls, lsListing, store, &context] {
     Database db = openDatabase(context);
     layers::DocPath path = layers::DocPath::parse(ls->path);
-    for (const layers::DocChild& c : openStore(db, *store).listChildren(db, path)) {
+    layers::DocumentStore docs = openStore(db, *store);
+    auto print = [](const layers::DocChild& c) {
       fmt::print("{}  {}\n", layers::DocPath{{c.name}}.toString(), kindName(c.kind));
+    };
+    if (lsListing->limitOption->count() == 0 && lsListing->token.empty()) {
+      for (const layers::DocChild& c : docs.listChildren(db, path)) print(c);
+      return;
     }
+    // A continuation scan of the subtree, keeping the children's own rows.
+    KeyRange range = docs.childrenRange(path);
+    Scan scan = lsListing->open(db, range.begin, range.end);
+    runListing(scan, lsListing->limit, [&](const KeyValue& row) {
+      std::optional<layers::DocChild> c = docs.childOfRow(path, row);
+      if (!c) return 0;
+      print(*c);
+      return 1;
+    });
   });
 }
 
@@ -174,6 +192,7 @@ void addTransferCommands(CLI::App& doc, Context& context, std::shared_ptr<std::s
   struct ExportArgs {
     std::string path;
     bool lines = false;
+    ListingArgs listing;
   };
   auto exp = std::make_shared<ExportArgs>();
   cmd = doc.add_subcommand("export",
@@ -181,14 +200,45 @@ void addTransferCommands(CLI::App& doc, Context& context, std::shared_ptr<std::s
                            "{\"path\", \"value\"} line per child; import reads it back).");
   cmd->footer(
       "Examples:\n  strata doc export users > users.json\n  strata doc export users --lines > "
-      "users.jsonl");
+      "users.jsonl\n  strata doc export users --lines --limit 1000 --continue TOKEN");
   cmd->add_option("PATH", exp->path, kPathHelp);
   cmd->add_flag("--lines", exp->lines, "JSON Lines, one child per line");
+  exp->listing.addTo(*cmd);
   cmd->callback([exp, store, &context] {
     Database db = openDatabase(context);
-    openStore(db, *store)
-        .exportJson(db, layers::DocPath::parse(exp->path), std::cout,
-                    exp->lines ? layers::JsonFormat::kJsonLines : layers::JsonFormat::kJson);
+    layers::DocumentStore docs = openStore(db, *store);
+    layers::DocPath path = layers::DocPath::parse(exp->path);
+    const ListingArgs& listing = exp->listing;
+    if (listing.limitOption->count() == 0 && listing.token.empty()) {
+      docs.exportJson(db, path, std::cout,
+                      exp->lines ? layers::JsonFormat::kJsonLines : layers::JsonFormat::kJson);
+      std::cout.flush();
+      return;
+    }
+    if (!exp->lines) {
+      throwError(ErrorCode::invalid_input,
+                 "--limit and --continue need --lines (one child a line)");
+    }
+    std::optional<layers::NodeKind> kind =
+        db.read([&](Transaction& tr) { return docs.kind(tr, path); });
+    if (!kind) throwError(ErrorCode::client_invalid_operation, "no node at '" + exp->path + "'");
+    if (*kind == layers::NodeKind::kScalar) {  // one line, as exportJson writes it
+      docs.exportJson(db, path, std::cout, layers::JsonFormat::kJsonLines);
+      std::cout.flush();
+      return;
+    }
+    // A continuation scan of the subtree; each child's value is read in its own transaction.
+    KeyRange range = docs.childrenRange(path);
+    Scan scan = listing.open(db, range.begin, range.end);
+    runListing(scan, listing.limit, [&](const KeyValue& row) {
+      std::optional<layers::DocChild> c = docs.childOfRow(path, row);
+      if (!c) return 0;
+      std::optional<json> v = docs.get(db, path.child(c->name));
+      if (!v) return 0;  // removed since the batch was read
+      std::cout << json{{"path", layers::DocPath{{c->name}}.toString()}, {"value", *v}}.dump()
+                << "\n";
+      return 1;
+    });
     std::cout.flush();
   });
 }
@@ -257,6 +307,7 @@ void addFindCommand(CLI::App& doc, Context& context, std::shared_ptr<std::string
     std::string prefix;
     bool documents = false;
     int limit = 0;
+    ListingArgs listing;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = doc.add_subcommand(
@@ -266,7 +317,8 @@ void addFindCommand(CLI::App& doc, Context& context, std::shared_ptr<std::string
       "Prints one matching path per line (with --docs: path, a tab, the document as JSON).");
   cmd->footer(
       "Examples:\n  strata doc find by_city London --docs\n  strata doc find by_age --range 30 "
-      "40\n  strata doc find by_name --prefix Ad");
+      "40\n  strata doc find by_name --prefix Ad\n  strata doc find by_city London --limit 50 "
+      "--continue TOKEN");
   cmd->add_option("INDEX", args->index, "Index name")->required();
   CLI::Option* value = cmd->add_option("VALUE", args->value, "Value to match");
   CLI::Option* range =
@@ -276,30 +328,35 @@ void addFindCommand(CLI::App& doc, Context& context, std::shared_ptr<std::string
   value->excludes(range)->excludes(prefix);
   range->excludes(prefix);
   cmd->add_flag("--docs", args->documents, "Also print each match's document");
-  cmd->add_option("--limit", args->limit, "Most matches (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit", args->limit,
+                  "Most matches (0 = all); when more remain the last line on stderr is 'next: "
+                  "TOKEN'")
+      ->check(CLI::NonNegativeNumber);
+  args->listing.addTo(*cmd, /*withLimit=*/false);
   cmd->callback([args, value, range, prefix, store, &context] {
     Database db = openDatabase(context);
     layers::DocumentStore docs = openStore(db, *store);
-    db.read([&](Transaction& tr) {
-      std::vector<layers::IndexMatch> matches;
+    layers::DocumentStore::IndexListing found = db.read([&](Transaction& tr) {
       if (range->count() > 0) {
-        matches = docs.findRange(tr, args->index, queryValue(args->range[0]),
-                                 queryValue(args->range[1]), args->limit);
-      } else if (prefix->count() > 0) {
-        matches = docs.findPrefix(tr, args->index, args->prefix, args->limit);
-      } else {
-        json v = value->count() > 0 ? queryValue(args->value) : json(nullptr);
-        matches = docs.find(tr, args->index, v, args->limit);
+        return docs.listFindRange(tr, args->index, queryValue(args->range[0]),
+                                  queryValue(args->range[1]));
       }
-      for (const layers::IndexMatch& m : matches) {
-        if (!args->documents) {
-          fmt::print("{}\n", m.path.toString());
-          continue;
-        }
-        std::optional<json> d = docs.get(tr, m.document);
-        fmt::print("{}\t{}\n", m.path.toString(), d ? d->dump() : "null");
+      if (prefix->count() > 0) return docs.listFindPrefix(tr, args->index, args->prefix);
+      json v = value->count() > 0 ? queryValue(args->value) : json(nullptr);
+      return docs.listFind(tr, args->index, v);
+    });
+    // A continuation scan of the index entries; --docs reads each document in its own
+    // transaction.
+    Scan scan = args->listing.open(db, found.range.begin, found.range.end);
+    runListing(scan, args->limit, [&](const KeyValue& row) {
+      layers::IndexMatch m = found.match(row.key);
+      if (!args->documents) {
+        fmt::print("{}\n", m.path.toString());
+        return 1;
       }
-      return 0;
+      std::optional<json> d = docs.get(db, m.document);
+      fmt::print("{}\t{}\n", m.path.toString(), d ? d->dump() : "null");
+      return 1;
     });
   });
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common.h"
+#include "listing.h"
 #include "strata/layers/work_queue.h"
 
 namespace strata::cli {
@@ -123,16 +124,38 @@ void addQueueCommands(CLI::App& app, Context& context) {
     fmt::print("{}\n", *item);
   });
 
-  auto peekName = std::make_shared<std::string>();
+  struct PeekArgs {
+    std::string name;
+    ListingArgs listing;
+  };
+  auto peekArgs = std::make_shared<PeekArgs>();
   CLI::App* peek = queue->add_subcommand(
       "peek",
       "Print the item queue NAME would deliver next, without removing it. Exit code 3 when no "
-      "item is deliverable.");
-  peek->footer("Examples:\n  strata queue peek jobs");
-  peek->add_option("NAME", *peekName, "Queue name")->required();
-  peek->callback([peekName, &context] {
+      "item is deliverable. With --limit or --continue, list the queued items instead (delayed "
+      "ones too, not leased ones) in delivery order: priority, then due time, then push order.");
+  peek->footer(
+      "Examples:\n  strata queue peek jobs\n  strata queue peek jobs --limit 20\n  strata queue "
+      "peek jobs --limit 20 --continue TOKEN");
+  peek->add_option("NAME", peekArgs->name, "Queue name")->required();
+  peekArgs->listing.addTo(*peek);
+  peek->callback([peekArgs, &context] {
     Database db = openDatabase(context);
-    layers::WorkQueue q = queueNamed(*peekName);
+    layers::WorkQueue q = queueNamed(peekArgs->name);
+    const ListingArgs& listing = peekArgs->listing;
+    if (listing.limitOption->count() > 0 || !listing.token.empty()) {
+      // A continuation scan of the queued-items index (WorkQueue::queuedRange).
+      KeyRange range = q.queuedRange();
+      Scan scan = listing.open(db, range.begin, range.end);
+      runListing(scan, listing.limit, [&](const KeyValue& row) {
+        std::optional<std::string> item =
+            db.read([&](Transaction& tr) { return q.queuedItem(tr, row.key); });
+        if (!item) return 0;  // taken since the batch was read
+        fmt::print("{}\n", *item);
+        return 1;
+      });
+      return;
+    }
     std::optional<std::string> item = db.read([&](Transaction& tr) { return q.peek(tr); });
     if (!item) {
       context.exitCode = kExitAbsent;

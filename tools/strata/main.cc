@@ -3,10 +3,13 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "common.h"
 #include "help.h"
@@ -110,6 +113,41 @@ void printError(const Error& error) {
 
 namespace {
 
+// CLI11 converts integers with strtoll/strtoull and keeps the saturated value of one that is out
+// of range: "counter add c 99999999999999999999" would add 2^63-1. Every integer option of every
+// command is therefore range-checked first (a usage error naming the value).
+void guardIntegerOptions(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    const std::string type = option->get_type_name();
+    bool isSigned = type == "INT";
+    if (!isSigned && type != "UINT") continue;
+    option->check(CLI::Validator(
+        [isSigned](std::string& text) -> std::string {
+          const char* first = text.data();
+          const char* last = text.data() + text.size();
+          if (!isSigned && first != last && *first == '-') {
+            return "'" + text + "' is negative: a value from 0 up is expected";
+          }
+          if (first != last && *first == '+') ++first;
+          std::from_chars_result r{};
+          if (isSigned) {
+            int64_t v = 0;
+            r = std::from_chars(first, last, v);
+          } else {
+            uint64_t v = 0;
+            r = std::from_chars(first, last, v);
+          }
+          if (r.ec == std::errc::result_out_of_range) {
+            return "'" + text + "' is out of range for a " +
+                   (isSigned ? std::string("signed") : std::string("unsigned")) + " 64-bit integer";
+          }
+          return {};  // anything else is CLI11's own conversion to judge
+        },
+        "", "int64 range"));
+  }
+  for (CLI::App* sub : app.get_subcommands({})) guardIntegerOptions(*sub);
+}
+
 int runCli(int argc, char** argv) {
   Context context;
   CLI::App app(
@@ -146,6 +184,7 @@ int runCli(int argc, char** argv) {
   addAdminCommands(app, context);
   addExpireCommand(app, context);
   addHelpCommand(app, context);  // last: it lists every command registered above
+  guardIntegerOptions(app);
 
   // Runs after parsing, before the command's callback: errors can then name the command.
   app.parse_complete_callback([&app] {

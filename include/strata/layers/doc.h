@@ -230,6 +230,31 @@ class DocumentStore {
                                                   const nlohmann::json& hi, int limit = 0) const;
   [[nodiscard]] std::vector<IndexMatch> findPrefix(Transaction& tr, std::string_view index,
                                                    std::string_view prefix, int limit = 0) const;
+  // Listing from a position (what `strata doc ls|find|export --limit/--continue` do): walk the
+  // `range` of an IndexListing (or childrenRange()) with a strata::Scan (strata/kv/scan.h) and
+  // decode each row; the Scan's continuation token is the opaque position. Each batch is a
+  // consistent snapshot, the whole listing is not (a node written or removed meanwhile may or may
+  // not show). The listings of find / findRange / findPrefix: the same checks and matches, in the
+  // same order, as an entry range and a decoder of its keys (which outlives `tr`).
+  // Throws: as find / findRange / findPrefix. Cost: one read (the index definition).
+  struct IndexListing {
+    KeyRange range;  // begin >= end when nothing can match (findRange with lo > hi)
+    std::function<IndexMatch(std::string_view key)> match;
+  };
+  [[nodiscard]] IndexListing listFind(Transaction& tr, std::string_view index,
+                                      const nlohmann::json& value) const;
+  [[nodiscard]] IndexListing listFindRange(Transaction& tr, std::string_view index,
+                                           const nlohmann::json& lo,
+                                           const nlohmann::json& hi) const;
+  [[nodiscard]] IndexListing listFindPrefix(Transaction& tr, std::string_view index,
+                                            std::string_view prefix) const;
+  // The node keys of the subtree below `path` (its children and their descendants), in
+  // listChildren() order: scan it and keep the rows childOfRow() names.
+  [[nodiscard]] KeyRange childrenRange(const DocPath& path) const;
+  // The child of `path` whose own node a row of childrenRange(path) is; std::nullopt for a row
+  // of a deeper descendant. Throws: invalid_input (3005) for a key outside childrenRange(path).
+  [[nodiscard]] std::optional<DocChild> childOfRow(const DocPath& path, const KeyValue& row) const;
+
   // Compares every entry of `index` with the documents and vice versa (a full scan of both).
   [[nodiscard]] IndexCheck checkIndex(Transaction& tr, std::string_view index) const;
 

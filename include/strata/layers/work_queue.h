@@ -202,6 +202,20 @@ class WorkQueue {
   [[nodiscard]] std::optional<std::string> pop(Transaction& tr) const;
   // The item a strict-order lease would take now, without taking it.
   [[nodiscard]] std::optional<std::string> peek(Transaction& tr) const;
+  // Listing the queued items from a position (what `strata queue peek --limit` does): walk
+  // queuedRange() with a strata::Scan (strata/kv/scan.h) and pass each row to queuedItem(). Rows
+  // come in key order: priority, then due time, then commit order, i.e. the order lease() takes
+  // them once due (delayed items included; leased items and dead letters are not in the range).
+  // The Scan's continuation token is the opaque position: each batch is a consistent snapshot,
+  // the whole listing is not (an item leased meanwhile is missed or, if given back, may show
+  // twice).
+  // Returns: the subspace range of the queued-items index (keys (0, ...)).
+  [[nodiscard]] KeyRange queuedRange() const;
+  // The item of a row of queuedRange(), read at snapshot (no conflicts).
+  // Returns: std::nullopt when the item was taken since the row was read.
+  // Throws: invalid_input (3005) for a key outside queuedRange(). Cost: one read.
+  [[nodiscard]] std::optional<std::string> queuedItem(Transaction& tr,
+                                                      std::string_view indexKey) const;
 
   // Queued items (visible + delayed). Cost: one read. Conflicts: unless snapshot, with every
   //   push, lease and nack (use Snapshot::kYes for a dashboard).
