@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 
+#include "layers/layer_codec.h"
+
 namespace strata::layers {
 namespace {
 
@@ -67,12 +69,7 @@ DecodedValue decodeMessage(std::string_view v) {
   return d;
 }
 
-std::string int64Le(int64_t value) {
-  std::string s(8, '\0');
-  auto u = static_cast<uint64_t>(value);
-  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((u >> (8 * i)) & 0xff);
-  return s;
-}
+using codec::int64Le;
 
 // SET_VERSIONSTAMPED_VALUE operand: a 10-byte placeholder the commit stamp replaces.
 std::string stampPlaceholder() {

@@ -5,6 +5,8 @@
 #include <random>
 #include <utility>
 
+#include "layers/layer_codec.h"
+
 namespace strata::layers {
 namespace {
 
@@ -12,25 +14,11 @@ constexpr size_t kMaxItemBytes = 100'000 - 8;
 constexpr size_t kNonceBytes = 8;
 constexpr auto kMaxVisibility = std::chrono::milliseconds(365LL * 24 * 3600 * 1000);
 
-std::string int64Le(int64_t value) {
-  std::string out(8, '\0');
-  auto u = static_cast<uint64_t>(value);
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((u >> (8 * i)) & 0xff);
-  return out;
-}
+using codec::int64Le;
 
-int64_t fromInt64Le(std::string_view bytes) {
-  uint64_t u = 0;
-  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
-    u |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
-  }
-  return static_cast<int64_t>(u);
-}
+using codec::fromInt64Le;
 
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen;
-}
+std::mt19937_64& rng() { return codec::layerRng(); }
 
 std::string randomNonce() {
   uint64_t r = rng()();

@@ -213,6 +213,21 @@ std::optional<std::pair<uint32_t, uint32_t>> SpatialIndex::get(Transaction& tr,
   return std::make_pair(compact(z), compact(z >> 1));
 }
 
+KeyRange SpatialIndex::locationRange() const { return subspace_.range(Tuple{kTagLocation}); }
+
+SpatialPoint SpatialIndex::pointOfLocation(const KeyValue& row) const {
+  KeyRange r = locationRange();
+  if (row.key < r.begin || row.key >= r.end || row.value.size() != 8) {
+    throwError(ErrorCode::invalid_input, "not a spatial location row");
+  }
+  Tuple t = subspace_.unpack(row.key);
+  if (t.size() != 2 || t.type(1) != TupleType::kBytes) {
+    throwError(ErrorCode::invalid_input, "not a spatial location row");
+  }
+  uint64_t z = fromBigEndian(row.value);
+  return SpatialPoint{t.getBytes(1), compact(z), compact(z >> 1)};
+}
+
 bool SpatialIndex::remove(Transaction& tr, std::string_view id) const {
   std::string location = locationKey(id);
   if (location.size() > kKeyLimit) throwError(ErrorCode::key_too_large, "spatial id too long");

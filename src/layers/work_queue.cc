@@ -6,6 +6,8 @@
 #include <random>
 #include <utility>
 
+#include "layers/layer_codec.h"
+
 namespace strata::layers {
 namespace {
 
@@ -24,25 +26,11 @@ constexpr int kQueuedSlot = 0;
 constexpr int kInFlightSlot = 1;
 constexpr int kDeadSlot = 2;
 
-std::string int64Le(int64_t value) {
-  std::string out(8, '\0');
-  auto u = static_cast<uint64_t>(value);
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((u >> (8 * i)) & 0xff);
-  return out;
-}
+using codec::int64Le;
 
-int64_t fromInt64Le(std::string_view bytes) {
-  uint64_t u = 0;
-  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
-    u |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
-  }
-  return static_cast<int64_t>(u);
-}
+using codec::fromInt64Le;
 
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen;
-}
+std::mt19937_64& rng() { return codec::layerRng(); }
 
 int64_t wallMs() {
   return std::chrono::duration_cast<milliseconds>(

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -210,6 +211,122 @@ TEST_F(ContinuationCommandTest, DocExportLinesPagesConcatenateToTheWholeExport) 
   CliResult noLines = run({"doc", "export", "docs", "--limit", "1"});
   EXPECT_EQ(noLines.exitCode, 1) << noLines;
   EXPECT_THAT(noLines.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, DirLsPagesThroughSubdirectoriesAndRefusesAnotherPathsToken) {
+  for (const char* d : {"app/a", "app/b", "app/c", "app/d", "app/e", "other/x"})
+    ASSERT_EQ(run({"dir", "mkdir", d}).exitCode, 0);
+  CliResult first = run({"dir", "ls", "app", "--limit", "2"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  EXPECT_EQ(first.out, "a\nb\n");
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"dir", "ls", "app", "--continue", token});
+  EXPECT_EQ(rest.out, "c\nd\ne\n");
+  EXPECT_EQ(nextToken(rest), "");
+  std::string joined;
+  for (const auto& page : pages({"dir", "ls", "app", "-l"}, 2)) joined += page;
+  EXPECT_EQ(joined, run({"dir", "ls", "app", "-l"}).out);
+  CliResult other = run({"dir", "ls", "other", "--continue", token});
+  EXPECT_EQ(other.exitCode, 1) << other;
+  EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, DirTreePagesConcatenateToTheWholeTree) {
+  for (const char* d : {"app/a/x", "app/a/y/z", "app/b", "app/c/w", "top"})
+    ASSERT_EQ(run({"dir", "mkdir", d}).exitCode, 0);
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"dir", "tree"}, std::vector<std::string>{"dir", "tree", "app"}}) {
+    std::string whole = run(args).out;
+    ASSERT_FALSE(whole.empty());
+    std::vector<std::string> paged = pages(args, 2);
+    EXPECT_GT(paged.size(), 2u);
+    std::string joined;
+    for (const auto& page : paged) joined += page;
+    EXPECT_EQ(joined, whole);
+  }
+  std::string token = nextToken(run({"dir", "tree", "app", "--limit", "1"}));
+  ASSERT_FALSE(token.empty());
+  CliResult other = run({"dir", "tree", "--continue", token});
+  EXPECT_EQ(other.exitCode, 1) << other;
+  EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));
+  CliResult damaged = run({"dir", "tree", "app", "--continue", token.substr(0, token.size() - 2)});
+  EXPECT_EQ(damaged.exitCode, 1) << damaged;
+  EXPECT_THAT(damaged.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, VectorRangePagesThroughTheSliceInBothDirections) {
+  for (int i = 0; i < 7; ++i)
+    ASSERT_EQ(run({"vector", "push", "v", "x" + std::to_string(i)}).exitCode, 0);
+  ASSERT_EQ(run({"vector", "push", "w", "y"}).exitCode, 0);
+  CliResult first = run({"vector", "range", "v", "--limit", "3"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  EXPECT_EQ(first.out, "0\tx0\n1\tx1\n2\tx2\n");
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"vector", "range", "v", "--continue", token});
+  EXPECT_EQ(rest.out, "3\tx3\n4\tx4\n5\tx5\n6\tx6\n");
+  EXPECT_EQ(nextToken(rest), "");
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"vector", "range", "v"},
+        std::vector<std::string>{"vector", "range", "v", "--step", "-2"},
+        std::vector<std::string>{"vector", "range", "v", "1", "6", "--step", "2"}}) {
+    std::string joined;
+    for (const auto& page : pages(args, 2)) joined += page;
+    EXPECT_EQ(joined, run(args).out);
+  }
+  CliResult other = run({"vector", "range", "w", "--continue", token});
+  EXPECT_EQ(other.exitCode, 1) << other;
+  EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));
+  CliResult step = run({"vector", "range", "v", "--step", "2", "--continue", token});
+  EXPECT_EQ(step.exitCode, 1) << step;
+  EXPECT_THAT(step.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, SpatialQueryPagesThroughThePointsInsideByIdAndBindsTheRectangle) {
+  const std::vector<std::vector<std::string>> points = {{"a", "10", "10"}, {"b", "500", "500"},
+                                                        {"c", "20", "30"}, {"d", "5", "90"},
+                                                        {"e", "99", "0"},  {"f", "50", "50"}};
+  for (const auto& p : points)
+    ASSERT_EQ(run({"spatial", "set", "cafes", p[0], p[1], p[2]}).exitCode, 0);
+  CliResult first = run({"spatial", "query", "cafes", "0", "0", "100", "100", "--limit", "2"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  EXPECT_EQ(first.out, "a 10 10\nc 20 30\n");
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"spatial", "query", "cafes", "0", "0", "100", "100", "--continue", token});
+  EXPECT_EQ(rest.out, "d 5 90\ne 99 0\nf 50 50\n");
+  EXPECT_EQ(nextToken(rest), "");
+  std::string joined;
+  for (const auto& page : pages({"spatial", "query", "cafes", "0", "0", "100", "100"}, 1))
+    joined += page;
+  EXPECT_EQ(joined, run({"spatial", "query", "cafes", "0", "0", "100", "100"}).out);
+  CliResult other = run({"spatial", "query", "cafes", "0", "0", "600", "600", "--continue", token});
+  EXPECT_EQ(other.exitCode, 1) << other;
+  EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));
+}
+
+TEST_F(ContinuationCommandTest, BlobLsPagesThroughEveryBlobOnce) {
+  std::string file = (dir_.path() / "content").string();
+  { std::ofstream(file) << "hello"; }
+  for (const char* name : {"a", "b", "c", "d", "e"})
+    ASSERT_EQ(run({"blob", "put", name, file}).exitCode, 0);
+  CliResult first = run({"blob", "ls", "--limit", "2"});
+  ASSERT_EQ(first.exitCode, 0) << first;
+  EXPECT_EQ(first.out, "a\t5\nb\t5\n");
+  std::string token = nextToken(first);
+  ASSERT_FALSE(token.empty()) << first;
+  CliResult rest = run({"blob", "ls", "--continue", token});
+  EXPECT_EQ(rest.out, "c\t5\nd\t5\ne\t5\n");
+  EXPECT_EQ(nextToken(rest), "");
+  std::string joined;
+  for (const auto& page : pages({"blob", "ls"}, 2)) joined += page;
+  EXPECT_EQ(joined, run({"blob", "ls"}).out);
+  CliResult damaged = run({"blob", "ls", "--continue", token.substr(0, token.size() - 2)});
+  EXPECT_EQ(damaged.exitCode, 1) << damaged;
+  EXPECT_THAT(damaged.err, HasSubstr("invalid_input (3005)"));
+  CliResult foreign = run({"blob", "ls", "--continue", nextToken(first) + "00"});
+  EXPECT_EQ(foreign.exitCode, 1) << foreign;
 }
 
 }  // namespace

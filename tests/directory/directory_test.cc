@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "directory/fixture.h"
+#include "strata/kv/scan.h"
 #include "strata/tuple.h"
 
 namespace strata {
@@ -166,9 +167,11 @@ TEST_P(DirectoryTest, AllocatedPrefixHoldingDataIsRefused) {
 }
 
 TEST_P(DirectoryTest, AllocatedPrefixOverlappingAManualPrefixIsRefused) {
-  // A manual prefix 15 covers every allocated prefix 15 xx of the first window.
+  // The first window's candidates 0..63 pack as 14 (0) and 15 01..15 3F: manual prefixes 14 and
+  // 15 cover every one of them, so whichever the allocator draws overlaps.
   DirectoryLayer layer = manualLayer();
   (void)layer.create(db(), {"m"}, "", std::string("\x15"));
+  (void)layer.create(db(), {"z"}, "", std::string("\x14"));
   EXPECT_DIR_ERROR(2265, (void)layer.createOrOpen(db(), {"a"}));
 }
 
@@ -489,6 +492,29 @@ TEST_P(DirectoryTest, ConcurrentCreateOrOpenOfOnePathAgreesOnOnePrefix) {
   for (auto& th : threads) th.join();
   for (const std::string& p : prefixes) EXPECT_EQ(p, prefixes[0]);
   EXPECT_EQ(layer.list(db(), {"same"}), std::vector<std::string>{"path"});
+}
+
+TEST_P(DirectoryTest, AScanOfListRangeNamesTheSubdirectoriesInListOrder) {
+  DirectoryLayer layer;
+  for (const char* name : {"c", "a", "b"}) (void)layer.createOrOpen(db(), {"app", name});
+  (void)layer.createOrOpen(db(), {"app", "a", "deep"});
+  (void)layer.createOrOpen(db(), {"part"}, "partition");
+  (void)layer.createOrOpen(db(), {"part", "inner"});
+  for (const DirectoryPath& path : {DirectoryPath{"app"}, DirectoryPath{"part"}, DirectoryPath{}}) {
+    KeyRange range = db().read([&](Transaction& tr) { return layer.listRange(tr, path); });
+    std::vector<std::string> names;
+    Scan scan = Scan::open(db(), range.begin, range.end);
+    while (std::optional<KeyValue> row = scan.next()) {
+      names.push_back(DirectoryLayer::listedName(range, row->key));
+    }
+    EXPECT_EQ(names, layer.list(db(), path));
+  }
+  KeyRange app = db().read([&](Transaction& tr) { return layer.listRange(tr, {"app"}); });
+  EXPECT_EQ(errorCodeOf([&] { (void)DirectoryLayer::listedName(app, app.end); }), 2260);
+  EXPECT_EQ(errorCodeOf([&] {
+              db().read([&](Transaction& tr) { return layer.listRange(tr, {"missing"}); });
+            }),
+            2257);
 }
 
 }  // namespace

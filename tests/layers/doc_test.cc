@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "strata/kv/scan.h"
+
 #include "support/engines.h"
 
 namespace strata::layers {
@@ -424,6 +426,38 @@ TEST_P(DocTest, ARetriedSetAfterAnUnknownResultLeavesTheSameTreeAndIndex) {
 }
 
 STRATA_ENGINE_SUITE(DocTest);
+
+TEST_P(DocTest, ChildrenRangeRowsNameEachChildOnceAndListFindMatchesFind) {
+  store_.set(db(), P("pets"),
+             json::parse(R"({"a":{"s":"dog","t":[1,2]},"b":"x","c":[{"s":"cat"}]})"));
+  KeyRange range = store_.childrenRange(P("pets"));
+  std::vector<std::string> names;
+  Scan scan = Scan::open(db(), range.begin, range.end);
+  while (std::optional<KeyValue> row = scan.next()) {
+    if (std::optional<DocChild> c = store_.childOfRow(P("pets"), *row)) {
+      names.push_back(DocPath{{c->name}}.toString());
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(errorCodeOf([&] {
+              (void)store_.childOfRow(P("pets.a"), KeyValue{range.end, ""});
+            }),
+            3005);
+
+  addReadyIndex(IndexSpec{"species", "pets.?.s", IndexKind::kValue});
+  DocumentStore::IndexListing listing =
+      db().read([&](Transaction& tr) { return store_.listFindPrefix(tr, "species", ""); });
+  std::vector<std::string> paths;
+  Scan entries = Scan::open(db(), listing.range.begin, listing.range.end);
+  while (std::optional<KeyValue> row = entries.next()) {
+    paths.push_back(listing.match(row->key).path.toString());
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"pets.a.s"}));
+  EXPECT_EQ(errorCodeOf([&] {
+              db().read([&](Transaction& tr) { return store_.listFind(tr, "missing", "dog"); });
+            }),
+            2000);
+}
 
 }  // namespace
 }  // namespace strata::layers

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "strata/kv/scan.h"
+
 #include "support/engines.h"
 
 namespace strata::layers {
@@ -601,6 +603,31 @@ TEST_P(WorkQueueTest, ATokenForAnItemThatNeverExistedIsLeaseLostForNackAndFalseF
 }
 
 STRATA_ENGINE_SUITE(WorkQueueTest);
+
+TEST_P(WorkQueueTest, AScanOfQueuedRangeListsQueuedItemsInDeliveryOrder) {
+  WorkQueue q = queue();
+  q.push(db(), "a");
+  WorkPushOptions later;
+  later.delay = std::chrono::hours(1);
+  q.push(db(), "later", later);
+  WorkPushOptions urgent;
+  urgent.priority = -1;
+  q.push(db(), "urgent", urgent);
+  ASSERT_TRUE(q.lease(db(), std::chrono::seconds(60)).has_value());  // takes "urgent"
+  KeyRange range = q.queuedRange();
+  Scan scan = Scan::open(db(), range.begin, range.end);
+  std::vector<std::string> items;
+  while (std::optional<KeyValue> row = scan.next()) {
+    std::optional<std::string> item =
+        db().read([&](Transaction& tr) { return q.queuedItem(tr, row->key); });
+    ASSERT_TRUE(item.has_value());
+    items.push_back(*item);
+  }
+  EXPECT_EQ(items, (std::vector<std::string>{"a", "later"}));
+  EXPECT_EQ(testsupport::errorCodeOf(
+                [&] { db().read([&](Transaction& tr) { return q.queuedItem(tr, range.end); }); }),
+            3005);
+}
 
 }  // namespace
 }  // namespace strata::layers

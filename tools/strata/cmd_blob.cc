@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common.h"
+#include "listing.h"
 #include "progress.h"
 #include "strata/layers/blob.h"
 
@@ -145,13 +146,29 @@ void get(Context& context, const std::string& name, int64_t offset, std::optiona
   bar.finish();
 }
 
-void list(Context& context) {
+// Lists the blobs, hopping from one blob's keys to the next (one transaction per blob). With
+// --limit, the token ("b1", packListingToken) holds the key prefix of the last blob printed.
+void list(Context& context, const ListingArgs& listing) {
   Database db = openDatabase(context);
   Subspace root = blobRoot();
   KeyRange all = root.range();
   std::string cursor = all.begin;
-  for (;;) {
-    auto entry = db.read([&](Transaction& tr) -> std::optional<std::pair<std::string, int64_t>> {
+  if (!listing.token.empty()) {
+    Tuple t = unpackListingToken("b1", listing.token, "blob ls", "");
+    if (t.size() != 3 || t.type(2) != TupleType::kBytes || !t.getBytes(2).starts_with(root.key()) ||
+        t.getBytes(2) < all.begin || t.getBytes(2) >= all.end) {
+      throwError(ErrorCode::invalid_input, "not a continuation token of 'blob ls'");
+    }
+    cursor = strinc(t.getBytes(2));
+  }
+  // The next blob at or after the cursor: its name, size and key prefix.
+  struct Entry {
+    std::string name;
+    int64_t size = 0;
+    std::string prefix;
+  };
+  auto nextEntry = [&](bool withSize) {
+    return db.read([&](Transaction& tr) -> std::optional<Entry> {
       RangeOptions one;
       one.limit = 1;
       one.snapshot = Snapshot::kYes;
@@ -160,11 +177,21 @@ void list(Context& context) {
       Tuple t = root.unpack(rows[0].key);
       std::string name = t.type(0) == TupleType::kString ? t.getString(0) : t.toString();
       layers::Blob blob(root.sub(Tuple{t[0]}));
-      cursor = blob.subspace().range().end;
-      return std::pair(name, blob.size(tr, Snapshot::kYes));
+      return Entry{name, withSize ? blob.size(tr, Snapshot::kYes) : 0, blob.subspace().key()};
     });
-    if (!entry) break;
-    fmt::print("{}\t{}\n", entry->first, entry->second);
+  };
+  int64_t printed = 0;
+  std::string last;
+  while (listing.limit == 0 || printed < listing.limit) {
+    std::optional<Entry> entry = nextEntry(true);
+    if (!entry) return;
+    fmt::print("{}\t{}\n", entry->name, entry->size);
+    ++printed;
+    last = entry->prefix;
+    cursor = strinc(entry->prefix);
+  }
+  if (nextEntry(false)) {
+    fmt::print(stderr, "next: {}\n", packListingToken("b1", Tuple{"blob ls", "", Bytes(last)}));
   }
 }
 
@@ -249,8 +276,10 @@ void addBlobCommands(CLI::App& app, Context& context) {
   });
 
   CLI::App* lsCmd = blob->add_subcommand("ls", "List the blobs: NAME <tab> size in bytes.");
-  lsCmd->footer("Examples:\n  strata blob ls");
-  lsCmd->callback([&context] { list(context); });
+  lsCmd->footer("Examples:\n  strata blob ls\n  strata blob ls --limit 100 --continue TOKEN");
+  auto listing = std::make_shared<ListingArgs>();
+  listing->addTo(*lsCmd);
+  lsCmd->callback([listing, &context] { list(context, *listing); });
 }
 
 }  // namespace strata::cli

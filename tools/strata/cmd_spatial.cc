@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common.h"
+#include "listing.h"
 #include "strata/layers/spatial.h"
 
 namespace strata::cli {
@@ -95,21 +96,63 @@ void addSpatialCommands(CLI::App& app, Context& context) {
   struct QueryArgs {
     std::string name;
     uint64_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    ListingArgs listing;
   };
   auto queryArgs = std::make_shared<QueryArgs>();
   CLI::App* query = spatial->add_subcommand(
       "query",
       "Print the points in [X0, X1) x [Y0, Y1), one \"ID X Y\" line each, sorted by id; the keys "
-      "scanned versus returned go to stderr.");
-  query->footer("Examples:\n  strata spatial query cafes 0 0 200 200");
+      "scanned versus returned go to stderr. With --limit or --continue, the points are listed "
+      "by walking every point's location in id order (no curve ranges, no stderr statistics).");
+  query->footer(
+      "Examples:\n  strata spatial query cafes 0 0 200 200\n  strata spatial query cafes 0 0 200 "
+      "200 --limit 100 --continue TOKEN");
   query->add_option("NAME", queryArgs->name, "Index name")->required();
   query->add_option("X0", queryArgs->x0, "Lowest x (inclusive)")->required();
   query->add_option("Y0", queryArgs->y0, "Lowest y (inclusive)")->required();
   query->add_option("X1", queryArgs->x1, "Highest x (exclusive, up to 2^32)")->required();
   query->add_option("Y1", queryArgs->y1, "Highest y (exclusive, up to 2^32)")->required();
+  queryArgs->listing.addTo(*query);
   query->callback([queryArgs, &context] {
     Database db = openDatabase(context);
     const QueryArgs& a = *queryArgs;
+    if (a.listing.limitOption->count() > 0 || !a.listing.token.empty()) {
+      if (a.x1 > layers::kSpatialGridSize || a.y1 > layers::kSpatialGridSize) {
+        throwError(ErrorCode::invalid_option_value, "rectangle bounds must be <= 2^32");
+      }
+      layers::SpatialIndex index = indexNamed(a.name);
+      // A continuation scan of the id -> location rows, filtered by the rectangle. The token
+      // ("s1", packListingToken) wraps the scan's with the rectangle, so another rectangle's
+      // token is refused.
+      const std::string fingerprint =
+          fmt::format("{}\n{} {} {} {}", a.name, a.x0, a.y0, a.x1, a.y1);
+      KeyRange range = index.locationRange();
+      std::optional<Scan> scan;
+      if (a.listing.token.empty()) {
+        scan.emplace(Scan::open(db, range.begin, range.end));
+      } else {
+        Tuple t = unpackListingToken("s1", a.listing.token, "spatial query", fingerprint);
+        if (t.size() != 3 || t.type(2) != TupleType::kString) {
+          throwError(ErrorCode::invalid_input, "not a continuation token of this 'spatial query'");
+        }
+        scan.emplace(Scan::resume(db, range.begin, range.end, t.getString(2)));
+      }
+      int64_t printed = 0;
+      while (a.listing.limit == 0 || printed < a.listing.limit) {
+        std::optional<KeyValue> row = scan->next();
+        if (!row) return;
+        layers::SpatialPoint p = index.pointOfLocation(*row);
+        if (p.x < a.x0 || p.x >= a.x1 || p.y < a.y0 || p.y >= a.y1) continue;
+        fmt::print("{} {} {}\n", p.id, p.x, p.y);
+        ++printed;
+      }
+      if (scan->hasMore()) {
+        fmt::print(
+            stderr, "next: {}\n",
+            packListingToken("s1", Tuple{"spatial query", fingerprint, scan->continuation()}));
+      }
+      return;
+    }
     printSortedById(indexNamed(a.name).query(db, layers::SpatialRect{a.x0, a.y0, a.x1, a.y1}));
   });
 

@@ -3,12 +3,15 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common.h"
+#include "listing.h"
 #include "strata/layers/vector.h"
 #include "strata/subspace.h"
 #include "strata/tuple.h"
@@ -135,6 +138,50 @@ void addResize(CLI::App& group, Context& context) {
   });
 }
 
+// `vector range --limit/--continue`: the slice is resolved against the size once, by the first
+// page; its token ("v1", packListingToken) holds the slice (first, count) and the slots done, so
+// each page reads its own slots in one transaction (slots past a since-shrunk end are skipped).
+void pageRange(Database& db, const layers::Vector& v, const std::string& name,
+               std::optional<int64_t> begin, std::optional<int64_t> end, int64_t step,
+               const ListingArgs& listing) {
+  auto text = [](std::optional<int64_t> i) { return i ? std::to_string(*i) : std::string("-"); };
+  const std::string fingerprint = fmt::format("{}\n{}\n{}\n{}", name, text(begin), text(end), step);
+  layers::Vector::Slice slice;
+  int64_t done = 0;
+  if (listing.token.empty()) {
+    int64_t size = db.read([&](Transaction& tr) { return v.size(tr); });
+    slice = layers::Vector::resolveSlice(begin, end, step, size);
+  } else {
+    Tuple t = unpackListingToken("v1", listing.token, "vector range", fingerprint);
+    if (t.size() != 5 || t.type(2) != TupleType::kInt || t.type(3) != TupleType::kInt ||
+        t.type(4) != TupleType::kInt || t.getInt(4) < 0 || t.getInt(4) > t.getInt(3)) {
+      throwError(ErrorCode::invalid_input, "not a continuation token of this 'vector range'");
+    }
+    slice.first = t.getInt(2);
+    slice.count = t.getInt(3);
+    done = t.getInt(4);
+  }
+  const int64_t remaining = slice.count - done;
+  const int64_t n = listing.limit == 0 ? remaining : std::min<int64_t>(listing.limit, remaining);
+  if (n > 0) {
+    const int64_t from = slice.first + done * step;
+    const int64_t to = from + (n - 1) * step;
+    const int64_t lo = std::min(from, to);
+    std::vector<std::string> values =
+        db.read([&](Transaction& tr) { return v.getRange(tr, lo, std::max(from, to) + 1, 1); });
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t index = from + i * step;
+      if (index - lo >= static_cast<int64_t>(values.size())) continue;  // past a shrunk end
+      fmt::print("{}\t{}\n", index, printable(values[static_cast<size_t>(index - lo)]));
+    }
+  }
+  if (done + n < slice.count) {
+    fmt::print(stderr, "next: {}\n",
+               packListingToken(
+                   "v1", Tuple{"vector range", fingerprint, slice.first, slice.count, done + n}));
+  }
+}
+
 void addRange(CLI::App& group, Context& context) {
   struct RangeArgs {
     std::optional<int64_t> begin;
@@ -143,6 +190,7 @@ void addRange(CLI::App& group, Context& context) {
   };
   auto args = std::make_shared<VectorArgs>();
   auto range = std::make_shared<RangeArgs>();
+  auto listing = std::make_shared<ListingArgs>();
   CLI::App* cmd = addCommand(
       group, "range",
       "Print the slots of a Python-style slice [BEGIN:END:STEP], one per line as "
@@ -151,14 +199,19 @@ void addRange(CLI::App& group, Context& context) {
       args);
   cmd->footer(
       "Examples:\n  strata vector range scores\n  strata vector range scores 2 5\n  strata vector "
-      "range scores 0 10 --step 2");
+      "range scores 0 10 --step 2\n  strata vector range scores --limit 1000 --continue TOKEN");
   cmd->add_option("BEGIN", range->begin, "First index (negative: from the end)");
   cmd->add_option("END", range->end, "Index to stop before (negative: from the end)");
   cmd->add_option("--step", range->step, "Step between indexes; negative walks backwards")
       ->capture_default_str();
-  cmd->callback([args, range, &context] {
+  listing->addTo(*cmd);
+  cmd->callback([args, range, listing, &context] {
     Database db = openDatabase(context);
     layers::Vector v = args->vector();
+    if (listing->limitOption->count() > 0 || !listing->token.empty()) {
+      pageRange(db, v, args->name, range->begin, range->end, range->step, *listing);
+      return;
+    }
     auto [size, values] = db.read([&](Transaction& tr) {
       int64_t n = v.size(tr);
       return std::pair(n, v.getRange(tr, range->begin, range->end, range->step));

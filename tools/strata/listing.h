@@ -14,10 +14,12 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "strata/kv/database.h"
 #include "strata/kv/scan.h"
+#include "strata/tuple.h"
 
 namespace strata::cli {
 
@@ -61,6 +63,53 @@ int64_t runListing(Scan& scan, int limit, Visit&& visit) {
   }
   if (scan.hasMore()) fmt::print(stderr, "next: {}\n", scan.continuation());
   return printed;
+}
+
+// Tokens of listings whose position is not one key of one range (vector range: an index of a
+// slice): `tag` + lowercase hex of pack((listing, fingerprint, position...)), where
+// `fingerprint` names the arguments the position depends on. Printable, no spaces.
+inline std::string packListingToken(std::string_view tag, Tuple t) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(tag);
+  for (unsigned char c : t.pack()) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+// The tuple of a packListingToken() token whose first two elements are `listing` and
+// `fingerprint`. Throws: invalid_input (3005) for a damaged token, another listing's, or one made
+// with other arguments.
+inline Tuple unpackListingToken(std::string_view tag, std::string_view token,
+                                std::string_view listing, std::string_view fingerprint) {
+  auto bad = [&] {
+    throwError(ErrorCode::invalid_input, "not a continuation token of this '" +
+                                             std::string(listing) +
+                                             "' (give the same other arguments)");
+  };
+  if (!token.starts_with(tag) || (token.size() - tag.size()) % 2 != 0) bad();
+  auto digit = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    bad();
+    return 0;
+  };
+  std::string packed;
+  for (size_t i = tag.size(); i < token.size(); i += 2) {
+    packed += static_cast<char>(digit(token[i]) * 16 + digit(token[i + 1]));
+  }
+  Tuple t;
+  try {
+    t = Tuple::unpack(packed);
+  } catch (const Error&) {
+    bad();
+  }
+  if (t.size() < 2 || t.type(0) != TupleType::kString || t.type(1) != TupleType::kString ||
+      t.getString(0) != listing || t.getString(1) != fingerprint) {
+    bad();
+  }
+  return t;
 }
 
 }  // namespace strata::cli

@@ -150,6 +150,18 @@ class SpatialIndex {
   [[nodiscard]] SpatialQueryResult query(Database& db, const SpatialRect& rect) const;
   [[nodiscard]] SpatialQueryResult nearest(Database& db, uint64_t x, uint64_t y, int k) const;
 
+  // Listing from a position (what `strata spatial query --limit/--continue` does): walk
+  // locationRange() with a strata::Scan (strata/kv/scan.h) and decode each row with
+  // pointOfLocation(), keeping the points inside the rectangle; the Scan's continuation token is
+  // the opaque position. Points come in id order (byte order). Each batch is a
+  // consistent snapshot, the whole listing is not (a point moved meanwhile may show twice or not
+  // at all). Cost: reads every point's location row (S = all points), unlike query().
+  // Returns: the range of the (1, id) -> z rows.
+  [[nodiscard]] KeyRange locationRange() const;
+  // The point of a locationRange() row. Throws: invalid_input (3005) for a row outside the range
+  //   or a malformed one.
+  [[nodiscard]] SpatialPoint pointOfLocation(const KeyValue& row) const;
+
   // The grid cell of a longitude/latitude: floor((lon + 180) / 360 * 2^32), likewise for lat over
   // 180 degrees, with the upper edge mapped to 2^32 - 1. Throws: invalid_option_value (2006).
   [[nodiscard]] static std::pair<uint32_t, uint32_t> toGrid(LonLat where);
