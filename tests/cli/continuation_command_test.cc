@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -327,6 +328,32 @@ TEST_F(ContinuationCommandTest, BlobLsPagesThroughEveryBlobOnce) {
   EXPECT_THAT(damaged.err, HasSubstr("invalid_input (3005)"));
   CliResult foreign = run({"blob", "ls", "--continue", nextToken(first) + "00"});
   EXPECT_EQ(foreign.exitCode, 1) << foreign;
+}
+
+// Without --limit, listings still read in bounded transactions: a slice, a children list and a
+// subdirectory list larger than one batch come out whole, in order, each item once.
+TEST_F(ContinuationCommandTest, VectorRangeWithoutALimitPrintsASliceLargerThanOneTransaction) {
+  ASSERT_EQ(run({"vector", "resize", "v", "25000"}).exitCode, 0);
+  ASSERT_EQ(run({"vector", "set", "v", "24999", "last"}).exitCode, 0);
+  ASSERT_EQ(run({"vector", "set", "v", "10000", "mid"}).exitCode, 0);
+  CliResult r = run({"vector", "range", "v"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 25000);
+  EXPECT_THAT(r.out, HasSubstr("\n10000\tmid\n"));
+  EXPECT_THAT(r.out, ::testing::EndsWith("\n24999\tlast\n"));
+  EXPECT_EQ(nextToken(r), "");
+}
+
+TEST_F(ContinuationCommandTest, DocLsWithoutALimitListsMoreChildrenThanOneBatch) {
+  std::string json = "{";
+  for (int i = 0; i < 2500; ++i) json += (i ? ",\"" : "\"") + std::to_string(100000 + i) + "\":1";
+  json += "}";
+  ASSERT_EQ(run({"doc", "set", "big", json}).exitCode, 0);
+  CliResult r = run({"doc", "ls", "big"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::string expected;
+  for (int i = 0; i < 2500; ++i) expected += std::to_string(100000 + i) + "  value\n";
+  EXPECT_EQ(r.out, expected);
 }
 
 }  // namespace

@@ -48,54 +48,27 @@ void addLs(CLI::App& group, Context& context) {
     DirectoryPath path = parseDirectoryPath(args->first);
     Database db = openDatabase(context);
     DirectoryLayer layer;
-    if (listing->limitOption->count() > 0 || !listing->token.empty()) {
-      // A continuation scan of the directory's entries (DirectoryLayer::listRange).
-      KeyRange range = db.read([&](Transaction& tr) { return layer.listRange(tr, path); });
-      Scan scan = listing->open(db, range.begin, range.end);
-      runListing(scan, listing->limit, [&](const KeyValue& row) {
-        std::string name = DirectoryLayer::listedName(range, row.key);
-        if (!args->second) {
-          fmt::print("{}\n", printable(name));
-          return 1;
-        }
-        DirectoryPath child = path;
-        child.push_back(name);
-        std::optional<std::string> line =
-            db.read([&](Transaction& tr) -> std::optional<std::string> {
-              if (!layer.exists(tr, child))
-                return std::nullopt;  // removed since the batch was read
-              return describe(layer.open(tr, child));
-            });
-        if (!line) return 0;
-        fmt::print("{}  {}\n", printable(name), *line);
+    // A continuation scan of the directory's entries (DirectoryLayer::listRange): any number of
+    // entries, in as many transactions as needed; --limit/--continue page it.
+    KeyRange range = db.read([&](Transaction& tr) { return layer.listRange(tr, path); });
+    Scan scan = listing->open(db, range.begin, range.end);
+    runListing(scan, listing->limit, [&](const KeyValue& row) {
+      std::string name = DirectoryLayer::listedName(range, row.key);
+      if (!args->second) {
+        fmt::print("{}\n", printable(name));
         return 1;
-      });
-      return;
-    }
-    db.read([&](Transaction& tr) {
-      std::vector<std::string> names = layer.list(tr, path);
-      for (const std::string& name : names) {
-        if (!args->second) {
-          fmt::print("{}\n", printable(name));
-          continue;
-        }
-        DirectoryPath child = path;
-        child.push_back(name);
-        fmt::print("{}  {}\n", printable(name), describe(layer.open(tr, child)));
       }
-      return 0;
+      DirectoryPath child = path;
+      child.push_back(name);
+      std::optional<std::string> line = db.read([&](Transaction& tr) -> std::optional<std::string> {
+        if (!layer.exists(tr, child)) return std::nullopt;  // removed since the batch was read
+        return describe(layer.open(tr, child));
+      });
+      if (!line) return 0;
+      fmt::print("{}  {}\n", printable(name), *line);
+      return 1;
     });
   });
-}
-
-void printTree(Transaction& tr, const DirectoryLayer& layer, const DirectoryPath& path, int depth) {
-  for (const std::string& name : layer.list(tr, path)) {
-    DirectoryPath child = path;
-    child.push_back(name);
-    fmt::print("{}{}  {}\n", std::string(2 * depth, ' '), printable(name),
-               describe(layer.open(tr, child)));
-    printTree(tr, layer, child, depth + 1);
-  }
 }
 
 // --- dir tree --limit / --continue: the position is the path of the last directory printed ---
@@ -189,8 +162,8 @@ void addTree(CLI::App& group, Context& context) {
   CLI::App* cmd = group.add_subcommand(
       "tree",
       "Print the directory tree under PATH (the root when omitted): each directory indented "
-      "under its parent with its prefix and layer. Read in one transaction (5 s at most); with "
-      "--limit or --continue, one transaction per directory.");
+      "under its parent with its prefix and layer. One transaction per directory, so a tree of "
+      "any size prints; --limit and --continue page it.");
   cmd->footer(
       "Examples:\n  strata dir tree\n  strata dir tree app\n  strata dir tree app --limit 100 "
       "--continue TOKEN");
@@ -200,43 +173,32 @@ void addTree(CLI::App& group, Context& context) {
     DirectoryPath root = parseDirectoryPath(*path);
     Database db = openDatabase(context);
     DirectoryLayer layer;
-    if (listing->limitOption->count() > 0 || !listing->token.empty()) {
-      std::optional<DirectoryPath> item;
-      if (!listing->token.empty()) {
-        item = nextInTree(db, layer, root, treePosition(listing->token, root));
-      } else if (!root.empty()) {
-        item = root;
-      } else {
-        item = nextInTree(db, layer, root, root);
-      }
-      int printed = 0;
-      DirectoryPath last;
-      while (item && (listing->limit == 0 || printed < listing->limit)) {
-        std::optional<std::string> line =
-            db.read([&](Transaction& tr) -> std::optional<std::string> {
-              if (*item != root && !layer.exists(tr, *item)) return std::nullopt;
-              return describe(layer.open(tr, *item));
-            });
-        if (line) {
-          const std::string name = *item == root ? formatDirectoryPath(root) : item->back();
-          const size_t depth = root.empty() ? item->size() - 1 : item->size() - root.size();
-          fmt::print("{}{}  {}\n", std::string(2 * depth, ' '), printable(name), *line);
-          ++printed;
-        }
-        last = *item;
-        item = nextInTree(db, layer, root, last);
-      }
-      if (item) fmt::print(stderr, "next: {}\n", treeToken(root, last));
-      return;
+    // Depth-first, one transaction per directory: any size of tree; --limit/--continue page it.
+    std::optional<DirectoryPath> item;
+    if (!listing->token.empty()) {
+      item = nextInTree(db, layer, root, treePosition(listing->token, root));
+    } else if (!root.empty()) {
+      item = root;
+    } else {
+      item = nextInTree(db, layer, root, root);
     }
-    db.read([&](Transaction& tr) {
-      if (!root.empty()) {
-        fmt::print("{}  {}\n", printable(formatDirectoryPath(root)),
-                   describe(layer.open(tr, root)));
+    int printed = 0;
+    DirectoryPath last;
+    while (item && (listing->limit == 0 || printed < listing->limit)) {
+      std::optional<std::string> line = db.read([&](Transaction& tr) -> std::optional<std::string> {
+        if (*item != root && !layer.exists(tr, *item)) return std::nullopt;
+        return describe(layer.open(tr, *item));
+      });
+      if (line) {
+        const std::string name = *item == root ? formatDirectoryPath(root) : item->back();
+        const size_t depth = root.empty() ? item->size() - 1 : item->size() - root.size();
+        fmt::print("{}{}  {}\n", std::string(2 * depth, ' '), printable(name), *line);
+        ++printed;
       }
-      printTree(tr, layer, root, root.empty() ? 0 : 1);
-      return 0;
-    });
+      last = *item;
+      item = nextInTree(db, layer, root, last);
+    }
+    if (item) fmt::print(stderr, "next: {}\n", treeToken(root, last));
   });
 }
 

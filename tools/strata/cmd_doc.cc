@@ -124,8 +124,16 @@ void addNodeCommands(CLI::App& doc, Context& context, std::shared_ptr<std::strin
       fmt::print("{}  {}\n", layers::DocPath{{c.name}}.toString(), kindName(c.kind));
     };
     if (lsListing->limitOption->count() == 0 && lsListing->token.empty()) {
-      for (const layers::DocChild& c : docs.listChildren(db, path)) print(c);
-      return;
+      // Every child, 1,000 per transaction (each batch a snapshot), so any number of children
+      // lists without reaching the 5 s limit.
+      std::optional<layers::DocPath::Element> after;
+      for (;;) {
+        std::vector<layers::DocChild> batch =
+            db.read([&](Transaction& tr) { return docs.listChildren(tr, path, 1000, after); });
+        for (const layers::DocChild& c : batch) print(c);
+        if (batch.size() < 1000) return;
+        after = batch.back().name;
+      }
     }
     // A continuation scan of the subtree, keeping the children's own rows.
     KeyRange range = docs.childrenRange(path);

@@ -140,7 +140,8 @@ void addResize(CLI::App& group, Context& context) {
 
 // `vector range --limit/--continue`: the slice is resolved against the size once, by the first
 // page; its token ("v1", packListingToken) holds the slice (first, count) and the slots done, so
-// each page reads its own slots in one transaction (slots past a since-shrunk end are skipped).
+// each page reads its slots in transactions of at most 10,000 slots (slots past a since-shrunk end
+// are skipped). Without --limit the whole slice is printed the same way.
 void pageRange(Database& db, const layers::Vector& v, const std::string& name,
                std::optional<int64_t> begin, std::optional<int64_t> end, int64_t step,
                const ListingArgs& listing) {
@@ -163,17 +164,23 @@ void pageRange(Database& db, const layers::Vector& v, const std::string& name,
   }
   const int64_t remaining = slice.count - done;
   const int64_t n = listing.limit == 0 ? remaining : std::min<int64_t>(listing.limit, remaining);
-  if (n > 0) {
-    const int64_t from = slice.first + done * step;
-    const int64_t to = from + (n - 1) * step;
+  // Each transaction reads a span of at most kSpan slots, far inside the 5 s and 10 MB limits.
+  constexpr int64_t kSpan = 10'000;
+  const int64_t stride = step < 0 ? -step : step;
+  const int64_t perTransaction = std::max<int64_t>(1, kSpan / stride);
+  for (int64_t printed = 0; printed < n;) {
+    const int64_t m = std::min(perTransaction, n - printed);
+    const int64_t from = slice.first + (done + printed) * step;
+    const int64_t to = from + (m - 1) * step;
     const int64_t lo = std::min(from, to);
     std::vector<std::string> values =
         db.read([&](Transaction& tr) { return v.getRange(tr, lo, std::max(from, to) + 1, 1); });
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < m; ++i) {
       const int64_t index = from + i * step;
       if (index - lo >= static_cast<int64_t>(values.size())) continue;  // past a shrunk end
       fmt::print("{}\t{}\n", index, printable(values[static_cast<size_t>(index - lo)]));
     }
+    printed += m;
   }
   if (done + n < slice.count) {
     fmt::print(stderr, "next: {}\n",
@@ -208,19 +215,8 @@ void addRange(CLI::App& group, Context& context) {
   cmd->callback([args, range, listing, &context] {
     Database db = openDatabase(context);
     layers::Vector v = args->vector();
-    if (listing->limitOption->count() > 0 || !listing->token.empty()) {
-      pageRange(db, v, args->name, range->begin, range->end, range->step, *listing);
-      return;
-    }
-    auto [size, values] = db.read([&](Transaction& tr) {
-      int64_t n = v.size(tr);
-      return std::pair(n, v.getRange(tr, range->begin, range->end, range->step));
-    });
-    const int64_t first =
-        layers::Vector::resolveSlice(range->begin, range->end, range->step, size).first;
-    for (size_t i = 0; i < values.size(); ++i) {
-      fmt::print("{}\t{}\n", first + static_cast<int64_t>(i) * range->step, printable(values[i]));
-    }
+    // Paged through the slice in bounded transactions: any size; --limit/--continue page it.
+    pageRange(db, v, args->name, range->begin, range->end, range->step, *listing);
   });
 }
 
