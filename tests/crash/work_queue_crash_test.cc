@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -164,6 +165,35 @@ pid_t spawn(const std::function<void()>& child) {
   return pid;
 }
 
+// SIGKILLs and reaps every child still registered when it goes out of scope, so a failed
+// assertion never leaves consumers running (they would also keep CTest's output pipe open).
+class ChildReaper {
+ public:
+  ChildReaper() = default;
+  ChildReaper(const ChildReaper&) = delete;
+  ChildReaper& operator=(const ChildReaper&) = delete;
+  ~ChildReaper() {
+    for (pid_t pid : pids_) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  pid_t add(pid_t pid) {
+    if (pid > 0) pids_.insert(pid);
+    return pid;
+  }
+  // Waits for `pid` (already killed or expected to exit). Returns: its wait status.
+  int reap(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pids_.erase(pid);
+    return status;
+  }
+
+ private:
+  std::set<pid_t> pids_;
+};
+
 class TempDir {
  public:
   TempDir() {
@@ -183,29 +213,28 @@ TEST(WorkQueueCrashTest, EveryItemIsAckedOnceOrDeadAfterMaxAttemptsAndNeverLease
   const std::string url = "file:" + dir.path() + "/db?nosync";
   std::mt19937_64 rng(std::random_device{}());
   // The parent forks before it opens anything, so children never inherit a live engine.
-  pid_t producer = spawn([&] { produce(url, rng()); });
+  ChildReaper children;
+  pid_t producer = children.add(spawn([&] { produce(url, rng()); }));
   ASSERT_GT(producer, 0);
   std::vector<pid_t> consumers;
   for (int i = 0; i < kConsumers; ++i)
-    consumers.push_back(spawn([&] { consumeForever(url, rng()); }));
+    consumers.push_back(children.add(spawn([&] { consumeForever(url, rng()); })));
   const int n = cycles();
   int killed = 0;
   for (int cycle = 0; cycle < n; ++cycle) {
     std::this_thread::sleep_for(milliseconds(30 + rng() % 120));
     pid_t& victim = consumers[rng() % consumers.size()];
     kill(victim, SIGKILL);
-    int status = 0;
-    waitpid(victim, &status, 0);
+    int status = children.reap(victim);
     ASSERT_TRUE(WIFSIGNALED(status)) << "a consumer exited by itself: status " << status;
     ++killed;
-    victim = spawn([&] { consumeForever(url, rng()); });
+    victim = children.add(spawn([&] { consumeForever(url, rng()); }));
   }
-  int status = 0;
-  waitpid(producer, &status, 0);
+  int status = children.reap(producer);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "producer status " << status;
   for (pid_t c : consumers) {
     kill(c, SIGKILL);  // holding leases, most likely
-    waitpid(c, &status, 0);
+    status = children.reap(c);
     ASSERT_TRUE(WIFSIGNALED(status)) << "a consumer exited by itself: status " << status;
   }
 

@@ -691,6 +691,9 @@ bool preparePath(const LmdbEngineOptions& options) {
   }
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     auto name = entry.path().filename().string();
+    // Another process creating the same new database at this moment: its data file appeared
+    // after the check above. LMDB serialises the rest of the creation through its lock file.
+    if (name == lmdb::kDataFile) return false;
     if (name != lmdb::kLockFile && name != lmdb::kNotifyFile) {
       throwError(ErrorCode::not_a_database,
                  options.path + " is a non-empty directory without a strata database");
