@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "strata/layers/work_queue.h"
+#include "support/work_queue_log.h"
 
 namespace strata::layers {
 namespace {
@@ -252,79 +253,21 @@ TEST(WorkQueueCrashTest, EveryItemIsAckedOnceOrDeadAfterMaxAttemptsAndNeverLease
   }
 
   // Read the log and the dead letters.
-  struct Delivery {
-    int attempt;
-    int64_t start, deadline;
-    std::optional<int64_t> end;
-  };
-  std::map<std::string, std::vector<Delivery>> deliveries;
-  std::map<std::string, int64_t> acks;
-  std::map<std::string, int64_t> ends;
-  std::vector<DeadLetter> dead;
-  db.read([&](Transaction& tr) {
-    RangeOptions all;
-    all.mode = StreamingMode::kWantAll;
-    KeyRange e = kLog.range(Tuple{"e"});
-    for (const KeyValue& kv : tr.getRangeAll(e.begin, e.end, all)) {
-      ends[kLog.unpack(kv.key).getString(1)] = Tuple::unpack(kv.value).getInt(0);
-    }
-    KeyRange d = kLog.range(Tuple{"d"});
-    for (const KeyValue& kv : tr.getRangeAll(d.begin, d.end, all)) {
-      Tuple k = kLog.unpack(kv.key);
-      Tuple v = Tuple::unpack(kv.value);
-      Delivery del{static_cast<int>(k.getInt(2)), v.getInt(0), v.getInt(1), std::nullopt};
-      auto it = ends.find(k.getString(3));
-      if (it != ends.end()) del.end = it->second;
-      deliveries[k.getString(1)].push_back(del);
-    }
-    KeyRange a = kLog.range(Tuple{"a"});
-    for (const KeyValue& kv : tr.getRangeAll(a.begin, a.end, all)) {
-      int64_t count = 0;
-      for (int i = 7; i >= 0; --i) count = (count << 8) | static_cast<uint8_t>(kv.value[i]);
-      acks[kLog.unpack(kv.key).getString(1)] = count;
-    }
-    dead = q.listDead(tr, 1'000'000);
-    return 0;
-  });
-
-  std::map<std::string, int> deadAttempts;
-  for (const DeadLetter& d : dead) {
-    ASSERT_EQ(deadAttempts.count(d.item), 0u) << d.item << " is dead twice";
-    deadAttempts[d.item] = d.attempts;
-  }
+  testsupport::WorkQueueLog log =
+      db.read([&](Transaction& tr) { return testsupport::readWorkQueueLog(tr, kLog, q); });
+  ASSERT_EQ(log.deadAttempts.size(), log.deadLetters) << "an item is dead twice";
   int ackedItems = 0;
   for (int i = 0; i < kItems; ++i) {
-    const std::string item = "item-" + std::to_string(i);
-    SCOPED_TRACE(item);
-    const int64_t acked = acks.count(item) ? acks[item] : 0;
-    if (acked == 1) {
+    if (testsupport::expectDeliveredOnceOrDead(log, "item-" + std::to_string(i), kMaxAttempts)) {
       ++ackedItems;
-      EXPECT_EQ(deadAttempts.count(item), 0u) << "acked and dead";
-    } else {
-      EXPECT_EQ(acked, 0) << "acked more than once";
-      ASSERT_EQ(deadAttempts.count(item), 1u) << "lost: neither acked nor dead";
-      EXPECT_EQ(deadAttempts[item], kMaxAttempts);
     }
-    std::vector<Delivery>& list = deliveries[item];
-    std::sort(list.begin(), list.end(),
-              [](const Delivery& a, const Delivery& b) { return a.attempt < b.attempt; });
-    for (size_t k = 0; k < list.size(); ++k) {
-      EXPECT_EQ(list[k].attempt, static_cast<int>(k) + 1) << "attempt numbers skip or repeat";
-      if (k == 0) continue;
-      const Delivery& prev = list[k - 1];
-      const int64_t liveUntil = prev.end ? std::min(*prev.end, prev.deadline) : prev.deadline;
-      EXPECT_GE(list[k].start, liveUntil)
-          << "attempt " << list[k].attempt << " delivered while attempt " << prev.attempt
-          << "'s lease was live";
-    }
-    EXPECT_LE(list.size(), static_cast<size_t>(kMaxAttempts));
   }
   WorkQueueStats s = q.stats(db);
-  EXPECT_EQ(s.dead, static_cast<int64_t>(dead.size()));
+  EXPECT_EQ(s.dead, static_cast<int64_t>(log.deadLetters));
   EXPECT_EQ(s.visible + s.delayed + s.inFlight, 0);
-  EXPECT_EQ(static_cast<int>(dead.size()) + ackedItems, kItems);
+  EXPECT_EQ(static_cast<int>(log.deadLetters) + ackedItems, kItems);
   std::printf("%d cycles, %d consumers killed, %d items acked, %zu dead letters\n", n, killed,
-              ackedItems, dead.size());
+              ackedItems, log.deadLetters);
 }
 
 }  // namespace

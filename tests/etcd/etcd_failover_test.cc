@@ -61,7 +61,8 @@ class EtcdFailoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = "/dev/shm/strata-etcd-fault-" + std::to_string(getpid());
-    env_ = "STRATA_ETCD_DIR=" + dir_ + " STRATA_ETCD_PORT=" + std::to_string(STRATA_ETCD_FAULT_PORT) + " ";
+    env_ = "STRATA_ETCD_DIR=" + dir_ +
+           " STRATA_ETCD_PORT=" + std::to_string(STRATA_ETCD_FAULT_PORT) + " ";
     endpoints_ = run(env_ + STRATA_ETCD_SCRIPT " stop >/dev/null 2>&1; " + env_ +
                      STRATA_ETCD_SCRIPT " start");
     ASSERT_NE(endpoints_.find("127.0.0.1:"), std::string::npos) << "cluster did not start";

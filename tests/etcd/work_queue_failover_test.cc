@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "strata/layers/work_queue.h"
+#include "support/work_queue_log.h"
 
 namespace strata::layers {
 namespace {
@@ -189,68 +190,13 @@ TEST_F(WorkQueueFailoverTest, EveryItemIsAckedOnceOrDeadWhenTheLeaderIsKilled) {
     if (!consumeOne(db(), q, rng, false)) std::this_thread::sleep_for(10ms);
   }
 
-  struct Delivery {
-    int attempt;
-    int64_t start, deadline;
-    std::optional<int64_t> end;
-  };
-  std::map<std::string, std::vector<Delivery>> deliveries;
-  std::map<std::string, int64_t> acks, ends;
-  std::vector<DeadLetter> dead;
-  db().read([&](Transaction& tr) {
-    RangeOptions all;
-    all.mode = StreamingMode::kWantAll;
-    deliveries.clear();
-    acks.clear();
-    ends.clear();
-    KeyRange e = kLog.range(Tuple{"e"});
-    for (const KeyValue& kv : tr.getRangeAll(e.begin, e.end, all)) {
-      ends[kLog.unpack(kv.key).getString(1)] = Tuple::unpack(kv.value).getInt(0);
-    }
-    KeyRange d = kLog.range(Tuple{"d"});
-    for (const KeyValue& kv : tr.getRangeAll(d.begin, d.end, all)) {
-      Tuple k = kLog.unpack(kv.key);
-      Tuple v = Tuple::unpack(kv.value);
-      Delivery del{static_cast<int>(k.getInt(2)), v.getInt(0), v.getInt(1), std::nullopt};
-      auto it = ends.find(k.getString(3));
-      if (it != ends.end()) del.end = it->second;
-      deliveries[k.getString(1)].push_back(del);
-    }
-    KeyRange a = kLog.range(Tuple{"a"});
-    for (const KeyValue& kv : tr.getRangeAll(a.begin, a.end, all)) {
-      int64_t count = 0;
-      for (int i = 7; i >= 0; --i) count = (count << 8) | static_cast<uint8_t>(kv.value[i]);
-      acks[kLog.unpack(kv.key).getString(1)] = count;
-    }
-    dead = q.listDead(tr, 1'000'000);
-    return 0;
-  });
-  std::map<std::string, int> deadAttempts;
-  for (const DeadLetter& d : dead) deadAttempts[d.item] = d.attempts;
-  EXPECT_EQ(deadAttempts.size(), dead.size()) << "an item is dead twice";
+  testsupport::WorkQueueLog log =
+      db().read([&](Transaction& tr) { return testsupport::readWorkQueueLog(tr, kLog, q); });
+  EXPECT_EQ(log.deadAttempts.size(), log.deadLetters) << "an item is dead twice";
   for (int p = 0; p < kProducers; ++p) {
     for (int i = 0; i < kItemsPerProducer; ++i) {
-      const std::string item = "item-" + std::to_string(p) + "-" + std::to_string(i);
-      SCOPED_TRACE(item);
-      const int64_t acked = acks.count(item) ? acks[item] : 0;
-      if (acked != 1) {
-        EXPECT_EQ(acked, 0) << "acked more than once";
-        ASSERT_EQ(deadAttempts.count(item), 1u) << "lost: neither acked nor dead";
-        EXPECT_EQ(deadAttempts[item], kMaxAttempts);
-      } else {
-        EXPECT_EQ(deadAttempts.count(item), 0u) << "acked and dead";
-      }
-      std::vector<Delivery>& list = deliveries[item];
-      std::sort(list.begin(), list.end(),
-                [](const Delivery& x, const Delivery& y) { return x.attempt < y.attempt; });
-      for (size_t k = 0; k < list.size(); ++k) {
-        EXPECT_EQ(list[k].attempt, static_cast<int>(k) + 1) << "attempt numbers skip or repeat";
-        if (k == 0) continue;
-        const Delivery& prev = list[k - 1];
-        const int64_t liveUntil = prev.end ? std::min(*prev.end, prev.deadline) : prev.deadline;
-        EXPECT_GE(list[k].start, liveUntil)
-            << "attempt " << list[k].attempt << " delivered while the previous lease was live";
-      }
+      (void)testsupport::expectDeliveredOnceOrDead(
+          log, "item-" + std::to_string(p) + "-" + std::to_string(i), kMaxAttempts);
     }
   }
 }
