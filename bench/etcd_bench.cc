@@ -69,7 +69,9 @@ double rate(int threads, double seconds, const std::function<void(std::mt19937_6
 int main(int argc, char** argv) {
   double seconds = 5;
   bool checkPerf = true;
+  bool asyncOnly = false;
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--async-only") == 0) asyncOnly = true;
     if (std::strncmp(argv[i], "--seconds=", 10) == 0) seconds = std::atof(argv[i] + 10);
     if (std::strcmp(argv[i], "--no-check-perf") == 0) checkPerf = false;
   }
@@ -94,6 +96,44 @@ int main(int argc, char** argv) {
   db.run([&](strata::Transaction& tr) {
     for (int i = 0; i < 1000; ++i) tr.set(key(static_cast<uint64_t>(i)), value);
   });
+
+  // Reads issued together (Transaction::getAsync, as a FoundationDB binding issues them): a
+  // transaction reading 50 keys one after another, beside the same 50 issued together with the
+  // default read pool (8 threads) and with readConcurrency 0 (one at a time on the caller).
+  {
+    constexpr int kReads = 50;
+    auto sequential = [&](strata::Database& d) {
+      return rate(1, seconds, [&](std::mt19937_64& rng) {
+        (void)d.read([&](strata::Transaction& tr) {
+          size_t n = 0;
+          for (int i = 0; i < kReads; ++i) n += tr.get(key(rng() % 1000))->size();
+          return n;
+        });
+      });
+    };
+    auto together = [&](strata::Database& d) {
+      return rate(1, seconds, [&](std::mt19937_64& rng) {
+        (void)d.read([&](strata::Transaction& tr) {
+          std::vector<strata::Future<std::optional<std::string>>> fs;
+          for (int i = 0; i < kReads; ++i) fs.push_back(tr.getAsync(key(rng() % 1000)));
+          size_t n = 0;
+          for (auto& f : fs) n += f.get()->size();
+          return n;
+        });
+      });
+    };
+    strata::DatabaseOptions serial;
+    serial.readConcurrency = 0;
+    auto one = strata::Database::open("etcd://" + endpoints + "/?prefix=bench/", serial);
+    const double seq = sequential(db), pooled = together(db), unpooled = together(one);
+    std::printf("\n50-read transactions/s: one after another %.0f, issued together %.0f "
+                "(readConcurrency 0: %.0f); ratio together / one after another %.2f\n",
+                seq, pooled, unpooled, pooled / seq);
+  }
+  if (asyncOnly) {
+    if (own) (void)sh(env + script + " stop");
+    return 0;
+  }
 
   std::printf("\n%-34s %12s %12s\n", "workload", "1 thread", "16 threads");
   double commit1 = rate(1, seconds, [&](std::mt19937_64& rng) {

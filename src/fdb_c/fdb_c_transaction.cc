@@ -120,12 +120,35 @@ void completeFrom(FDB_future* f, strata::Future<T> from, Fill fill) {
         target->complete(0, nullptr);
       } else {
         T value = from.get();
-        target->complete(0, [&](FDB_future& x) { fill(x, value); });
+        target->complete(0, [&](FDB_future& x) { fill(x, value); });  // fill may move value
       }
     } catch (...) {
       target->complete(strata::fdbc::currentErrorCode(), nullptr);
     }
   });
+}
+
+// Issues a read with the transaction locked and returns at once: the future completes when the
+// read does — at once on the local engines, on the database's read pool on etcd, so reads a
+// binding issues together are in flight together — holding what fill(future, result) stored.
+template <class T, class Issue, class Fill>
+FDBFuture* readFuture(FDBTransaction* t, Issue&& issue, Fill fill) {
+  FDB_future* f = FDB_future::create();
+  std::optional<strata::Future<T>> pending;
+  fdb_error_t err;
+  {
+    std::lock_guard lock(t->mu);
+    err = t->deferredError != 0 ? t->deferredError : guard([&] { pending.emplace(issue()); });
+  }
+  if (err != 0) {
+    f->complete(err, nullptr);
+    return f;
+  }
+  completeFrom(f, std::move(*pending), [fill](FDB_future& x, T& value) {
+    fill(x, value);
+    x.buildViews();
+  });
+  return f;
 }
 
 int64_t intOption(const uint8_t* value, int length) {
@@ -488,22 +511,32 @@ FDBFuture* fdb_transaction_get_read_version(FDBTransaction* t) {
 
 FDBFuture* fdb_transaction_get(FDBTransaction* t, uint8_t const* key_name, int key_name_length,
                                fdb_bool_t snapshot) {
-  return readyFuture(t, [&](FDB_future& f) {
-    auto v = t->tr->get(bytes(key_name, key_name_length),
-                        snapshot ? strata::Snapshot::kYes : strata::Snapshot::kNo);
-    f.present = v.has_value();
-    if (v) f.bytes = std::move(*v);
-    f.kind = FDB_future::Kind::kValue;
-  });
+  return readFuture<std::optional<std::string>>(
+      t,
+      [&] {
+        return t->tr->getAsync(bytes(key_name, key_name_length),
+                               snapshot ? strata::Snapshot::kYes : strata::Snapshot::kNo);
+      },
+      [](FDB_future& f, std::optional<std::string>& v) {
+        f.present = v.has_value();
+        if (v) f.bytes = std::move(*v);
+        f.kind = FDB_future::Kind::kValue;
+      });
 }
 
 FDBFuture* fdb_transaction_get_key(FDBTransaction* t, uint8_t const* key_name, int key_name_length,
                                    fdb_bool_t or_equal, int offset, fdb_bool_t snapshot) {
-  return readyFuture(t, [&](FDB_future& f) {
-    strata::KeySelector sel{std::string(bytes(key_name, key_name_length)), or_equal != 0, offset};
-    f.bytes = t->tr->getKey(sel, snapshot ? strata::Snapshot::kYes : strata::Snapshot::kNo);
-    f.kind = FDB_future::Kind::kKey;
-  });
+  return readFuture<std::string>(
+      t,
+      [&] {
+        strata::KeySelector sel{std::string(bytes(key_name, key_name_length)), or_equal != 0,
+                                offset};
+        return t->tr->getKeyAsync(sel, snapshot ? strata::Snapshot::kYes : strata::Snapshot::kNo);
+      },
+      [](FDB_future& f, std::string& key) {
+        f.bytes = std::move(key);
+        f.kind = FDB_future::Kind::kKey;
+      });
 }
 
 FDBFuture* fdb_transaction_get_addresses_for_key(FDBTransaction* t, uint8_t const* key_name,
@@ -524,29 +557,33 @@ FDBFuture* fdb_transaction_get_range(FDBTransaction* t, uint8_t const* begin_key
                                      FDBStreamingMode modeEnum, int iteration, fdb_bool_t snapshot,
                                      fdb_bool_t reverse) {
   const int mode = rawEnum(modeEnum);
-  return readyFuture(t, [&](FDB_future& f) {
-    if (mode < FDB_STREAMING_MODE_WANT_ALL || mode > FDB_STREAMING_MODE_SERIAL) {
-      strata::throwError(ErrorCode::client_invalid_operation, "unknown streaming mode");
-    }
-    if (mode == FDB_STREAMING_MODE_ITERATOR && iteration <= 0) {
-      strata::throwError(ErrorCode::client_invalid_operation, "iteration must be positive");
-    }
-    if (target_bytes < 0) strata::throwError(ErrorCode::range_limits_invalid);
-    strata::KeySelector b{std::string(bytes(begin_key_name, begin_key_name_length)),
-                          begin_or_equal != 0, begin_offset};
-    strata::KeySelector e{std::string(bytes(end_key_name, end_key_name_length)), end_or_equal != 0,
-                          end_offset};
-    strata::RangeOptions o;
-    o.limit = limit;
-    o.targetBytes = target_bytes;
-    o.mode = static_cast<strata::StreamingMode>(mode);
-    o.reverse = reverse ? strata::Reverse::kYes : strata::Reverse::kNo;
-    o.snapshot = snapshot ? strata::Snapshot::kYes : strata::Snapshot::kNo;
-    strata::RangeBatch batch = t->tr->getRangeBatch(b, e, o, iteration < 1 ? 1 : iteration);
-    f.rows = std::move(batch.kvs);
-    f.more = batch.more;
-    f.kind = FDB_future::Kind::kKeyValues;
-  });
+  return readFuture<strata::RangeBatch>(
+      t,
+      [&] {
+        if (mode < FDB_STREAMING_MODE_WANT_ALL || mode > FDB_STREAMING_MODE_SERIAL) {
+          strata::throwError(ErrorCode::client_invalid_operation, "unknown streaming mode");
+        }
+        if (mode == FDB_STREAMING_MODE_ITERATOR && iteration <= 0) {
+          strata::throwError(ErrorCode::client_invalid_operation, "iteration must be positive");
+        }
+        if (target_bytes < 0) strata::throwError(ErrorCode::range_limits_invalid);
+        strata::KeySelector b{std::string(bytes(begin_key_name, begin_key_name_length)),
+                              begin_or_equal != 0, begin_offset};
+        strata::KeySelector e{std::string(bytes(end_key_name, end_key_name_length)),
+                              end_or_equal != 0, end_offset};
+        strata::RangeOptions o;
+        o.limit = limit;
+        o.targetBytes = target_bytes;
+        o.mode = static_cast<strata::StreamingMode>(mode);
+        o.reverse = reverse ? strata::Reverse::kYes : strata::Reverse::kNo;
+        o.snapshot = snapshot ? strata::Snapshot::kYes : strata::Snapshot::kNo;
+        return t->tr->getRangeAsync(b, e, o, iteration < 1 ? 1 : iteration);
+      },
+      [](FDB_future& f, strata::RangeBatch& batch) {
+        f.rows = std::move(batch.kvs);
+        f.more = batch.more;
+        f.kind = FDB_future::Kind::kKeyValues;
+      });
 }
 
 FDBFuture* fdb_transaction_get_mapped_range(FDBTransaction*, uint8_t const*, int, fdb_bool_t, int,

@@ -12,6 +12,8 @@ Database::~Database() = default;
 
 namespace {
 
+constexpr int kRemoteReadConcurrency = 8;
+
 void validate(const DatabaseOptions& o) {
   auto bad = [](const char* what) { throwError(ErrorCode::invalid_option_value, what); };
   if (o.maxWatches < 0 || o.maxWatches > 1'000'000) bad("maxWatches must be in [0, 1000000]");
@@ -24,6 +26,7 @@ void validate(const DatabaseOptions& o) {
   if (t.maxRetryDelay.count() < 0) bad("transaction max retry delay must be >= 0");
   if (o.maxTransactionLifetime.count() <= 0) bad("maxTransactionLifetime must be > 0");
   if (o.idempotencyIdLifetime.count() <= 0) bad("idempotencyIdLifetime must be > 0");
+  if (o.readConcurrency < -1 || o.readConcurrency > 256) bad("readConcurrency must be -1..256");
 }
 
 }  // namespace
@@ -34,6 +37,10 @@ Database Database::open(std::string_view url, DatabaseOptions options) {
   shared->engine = kv::openEngine(url, options);
   shared->url = std::string(url);
   shared->options = options;
+  const int readThreads = options.readConcurrency >= 0 ? options.readConcurrency
+                          : shared->engine->remote()   ? kRemoteReadConcurrency
+                                                       : 0;
+  if (readThreads > 0) shared->readPool = std::make_unique<kv::ReadPool>(readThreads);
   return Database(std::move(shared));
 }
 

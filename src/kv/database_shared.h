@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kv/engine.h"
+#include "kv/read_pool.h"
 #include "kv/stats_collector.h"
 #include "strata/kv/options.h"
 
@@ -20,6 +21,9 @@ struct DatabaseShared {
   std::atomic<int64_t> outstandingWatches{0};
   // Database::stats().
   StatsCollector stats;
+  // Serves Transaction::*Async reads (DatabaseOptions::readConcurrency); null when reads complete
+  // on the calling thread.
+  std::unique_ptr<ReadPool> readPool;
 };
 
 // Parses `url` and opens its engine; query options may adjust `options`.

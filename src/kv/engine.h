@@ -8,7 +8,8 @@
 // time (FoundationDB's rate) so the 5-second rule is 5,000,000 versions everywhere.
 //
 // Thread safety: every Engine method may be called concurrently from any thread. A ReadView is
-// used by one thread at a time.
+// used by one thread at a time, except on a remote() engine, whose views serve the concurrent
+// reads of one transaction (Transaction::*Async through the ReadPool) and must be thread-safe.
 // Errors: engines throw strata::Error with 1007, 1009, 1020, 1021, 1510, 3003, 3004 only.
 #pragma once
 
@@ -115,6 +116,11 @@ class Engine {
 
   // The engine's name: "memory", "lmdb", "etcd".
   [[nodiscard]] virtual std::string name() const = 0;
+
+  // True when a read is a network round trip (etcd): asynchronous reads are then served by a
+  // ReadPool so that reads issued together are in flight together (DatabaseOptions::
+  // readConcurrency). Local engines answer in microseconds on the calling thread.
+  [[nodiscard]] virtual bool remote() const { return false; }
 };
 
 }  // namespace strata::kv

@@ -42,6 +42,7 @@ class FaultEngine final : public Engine {
     return inner_->watch(std::move(request));
   }
   std::string name() const override { return inner_->name(); }
+  bool remote() const override { return inner_->remote(); }
 
  private:
   std::shared_ptr<Engine> inner_;

@@ -59,11 +59,108 @@ struct TransactionImpl::WatchSlot {
 };
 
 TransactionImpl::TransactionImpl(std::shared_ptr<DatabaseShared> db)
-    : db_(std::move(db)), options_(db_->options.transactionDefaults), startTime_(Clock::now()) {}
+    : db_(std::move(db)),
+      concurrent_(db_->readPool != nullptr),
+      options_(db_->options.transactionDefaults),
+      startTime_(Clock::now()) {}
 
 TransactionImpl::~TransactionImpl() {
+  if (concurrent_) {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [&] { return pending_ == 0; });
+  }
   failWatches(static_cast<int>(ErrorCode::transaction_cancelled));
   for (auto& p : stampPromises_) p.setError(Error(ErrorCode::transaction_cancelled));
+}
+
+// ---- concurrency ---------------------------------------------------------------------------
+
+namespace {
+// The Guard lock this thread holds, if any: engine reads release it while they wait.
+thread_local std::unique_lock<std::mutex>* tHeldGuard = nullptr;
+}  // namespace
+
+TransactionImpl::Guard::Guard(TransactionImpl& impl, Mode mode) {
+  if (!impl.concurrent_) return;
+  lock_ = std::unique_lock(impl.mu_);
+  if (mode == Mode::kWrite) impl.idle_.wait(lock_, [&] { return impl.pending_ == 0; });
+  outer_ = std::exchange(tHeldGuard, &lock_);
+}
+
+TransactionImpl::Guard::~Guard() {
+  if (lock_.mutex() != nullptr) tHeldGuard = outer_;
+}
+
+namespace {
+// Runs fn() with `mu` released when this thread holds it through a Guard.
+template <class Fn>
+auto releasedWhile(std::mutex& mu, Fn&& fn) {
+  std::unique_lock<std::mutex>* held = tHeldGuard;
+  if (held == nullptr || held->mutex() != &mu || !held->owns_lock()) return fn();
+  held->unlock();
+  struct Relock {
+    std::unique_lock<std::mutex>* lock;
+    ~Relock() { lock->lock(); }
+  } relock{held};
+  return fn();
+}
+}  // namespace
+
+std::optional<std::string> TransactionImpl::engineGet(std::string_view key) {
+  (void)view();
+  std::shared_ptr<ReadView> v = view_;
+  return releasedWhile(mu_, [&] { return v->get(key); });
+}
+
+RangeChunk TransactionImpl::engineGetRange(std::string_view begin, std::string_view end, int limit,
+                                           bool reverse) {
+  (void)view();
+  std::shared_ptr<ReadView> v = view_;
+  return releasedWhile(mu_, [&] { return v->getRange(begin, end, limit, reverse); });
+}
+
+template <class T, class Op>
+Future<T> TransactionImpl::runAsync(Op op) {
+  if (!concurrent_) return makeReadyFuture(op);
+  Promise<T> promise;
+  ++pending_;  // the caller's Guard holds mu_
+  db_->readPool->post([this, op = std::move(op), promise]() mutable {
+    std::optional<T> value;
+    std::exception_ptr error;
+    {
+      Guard guard(*this, Guard::Mode::kRead);
+      try {
+        value.emplace(op());
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (--pending_ == 0) idle_.notify_all();
+    }
+    // `this` may be gone from here on: only the promise is used.
+    if (error) {
+      promise.setError(error);
+    } else {
+      promise.setValue(std::move(*value));
+    }
+  });
+  return promise.future();
+}
+
+Future<std::optional<std::string>> TransactionImpl::getAsync(std::string_view key,
+                                                             Snapshot snapshot) {
+  return runAsync<std::optional<std::string>>(
+      [this, k = std::string(key), snapshot] { return get(k, snapshot); });
+}
+
+Future<std::string> TransactionImpl::getKeyAsync(const KeySelector& selector, Snapshot snapshot) {
+  return runAsync<std::string>([this, selector, snapshot] { return getKey(selector, snapshot); });
+}
+
+Future<RangeBatch> TransactionImpl::getRangeAsync(const KeySelector& begin, const KeySelector& end,
+                                                  const RangeOptions& options, int iteration) {
+  return runAsync<RangeBatch>([this, begin, end, options, iteration] {
+    return getRangeBatch(begin, end, options, iteration);
+  });
 }
 
 // ---- state helpers -------------------------------------------------------------------------
@@ -156,11 +253,11 @@ void TransactionImpl::addMutation(MutationType type, std::string_view key, std::
 std::optional<std::string> TransactionImpl::mergedValue(std::string_view key, bool useWrites) {
   if (useWrites) {
     if (const WriteMap::Entry* e = writes_.find(key)) {
-      return e->dependent ? e->resolve(view().get(key)) : e->value;
+      return e->dependent ? e->resolve(engineGet(key)) : e->value;
     }
     if (writes_.isCleared(key)) return std::nullopt;
   }
-  return view().get(key);
+  return engineGet(key);
 }
 
 std::optional<std::string> TransactionImpl::get(std::string_view key, Snapshot snapshot) {
@@ -198,7 +295,7 @@ TransactionImpl::ScanResult TransactionImpl::scan(std::string_view begin, std::s
   int chunk = limit > 0 ? std::min(limit + 1, 1000) : 128;
   std::string lo(begin), hi(end);  // the part of [begin, end) not scanned yet
   while (lo < hi) {
-    RangeChunk c = view().getRange(lo, hi, chunk, reverse);
+    RangeChunk c = engineGetRange(lo, hi, chunk, reverse);
     // The part of the key space this chunk covers completely.
     std::string coveredLo = lo, coveredHi = hi;
     if (c.more) {
@@ -793,6 +890,12 @@ void TransactionImpl::setOption(TransactionOption option, int64_t value) {
 // ---- the public wrapper ------------------------------------------------------------------------
 
 namespace strata {
+namespace {
+// Every call holds one (kv/transaction_impl.h): reads kRead, the rest kWrite.
+using Guard = kv::TransactionImpl::Guard;
+constexpr Guard::Mode kRead = Guard::Mode::kRead;
+constexpr Guard::Mode kWrite = Guard::Mode::kWrite;
+}  // namespace
 
 Transaction::Transaction(std::unique_ptr<kv::TransactionImpl> impl) : impl_(std::move(impl)) {}
 Transaction::Transaction(Transaction&&) noexcept = default;
@@ -800,16 +903,20 @@ Transaction& Transaction::operator=(Transaction&&) noexcept = default;
 Transaction::~Transaction() = default;
 
 std::optional<std::string> Transaction::get(std::string_view key, Snapshot snapshot) {
+  const Guard guard(*impl_, kRead);
   return impl_->get(key, snapshot);
 }
 Future<std::optional<std::string>> Transaction::getAsync(std::string_view key, Snapshot snapshot) {
-  return makeReadyFuture([&] { return impl_->get(key, snapshot); });
+  const Guard guard(*impl_, kRead);
+  return impl_->getAsync(key, snapshot);
 }
 std::string Transaction::getKey(const KeySelector& selector, Snapshot snapshot) {
+  const Guard guard(*impl_, kRead);
   return impl_->getKey(selector, snapshot);
 }
 Future<std::string> Transaction::getKeyAsync(const KeySelector& selector, Snapshot snapshot) {
-  return makeReadyFuture([&] { return impl_->getKey(selector, snapshot); });
+  const Guard guard(*impl_, kRead);
+  return impl_->getKeyAsync(selector, snapshot);
 }
 Range Transaction::getRange(const KeySelector& begin, const KeySelector& end,
                             RangeOptions options) {
@@ -824,65 +931,124 @@ Range Transaction::getRangeStartsWith(std::string_view prefix, RangeOptions opti
 }
 RangeBatch Transaction::getRangeBatch(const KeySelector& begin, const KeySelector& end,
                                       const RangeOptions& options, int iteration) {
+  const Guard guard(*impl_, kRead);
   return impl_->getRangeBatch(begin, end, options, iteration);
 }
 Future<RangeBatch> Transaction::getRangeAsync(const KeySelector& begin, const KeySelector& end,
                                               RangeOptions options, int iteration) {
-  return makeReadyFuture([&] { return impl_->getRangeBatch(begin, end, options, iteration); });
+  const Guard guard(*impl_, kRead);
+  return impl_->getRangeAsync(begin, end, options, iteration);
 }
 std::vector<KeyValue> Transaction::getRangeAll(std::string_view begin, std::string_view end,
                                                RangeOptions options) {
   return getRange(begin, end, options).toVector();
 }
-int64_t Transaction::getReadVersion() { return impl_->getReadVersion(); }
-void Transaction::setReadVersion(int64_t version) { impl_->setReadVersion(version); }
-void Transaction::set(std::string_view key, std::string_view value) { impl_->set(key, value); }
-void Transaction::clear(std::string_view key) { impl_->clear(key); }
+int64_t Transaction::getReadVersion() {
+  const Guard guard(*impl_, kRead);
+  return impl_->getReadVersion();
+}
+void Transaction::setReadVersion(int64_t version) {
+  const Guard guard(*impl_, kWrite);
+  impl_->setReadVersion(version);
+}
+void Transaction::set(std::string_view key, std::string_view value) {
+  const Guard guard(*impl_, kWrite);
+  impl_->set(key, value);
+}
+void Transaction::clear(std::string_view key) {
+  const Guard guard(*impl_, kWrite);
+  impl_->clear(key);
+}
 void Transaction::clearRange(std::string_view begin, std::string_view end) {
+  const Guard guard(*impl_, kWrite);
   impl_->clearRange(begin, end);
 }
 void Transaction::atomicOp(MutationType type, std::string_view key, std::string_view param) {
+  const Guard guard(*impl_, kWrite);
   impl_->atomicOp(type, key, param);
 }
 void Transaction::addReadConflictRange(std::string_view begin, std::string_view end) {
+  const Guard guard(*impl_, kWrite);
   impl_->addReadConflictRange(begin, end);
 }
 void Transaction::addReadConflictKey(std::string_view key) {
+  const Guard guard(*impl_, kWrite);
   impl_->addReadConflictRange(key, keyAfter(key));
 }
 void Transaction::addWriteConflictRange(std::string_view begin, std::string_view end) {
+  const Guard guard(*impl_, kWrite);
   impl_->addWriteConflictRange(begin, end);
 }
 void Transaction::addWriteConflictKey(std::string_view key) {
+  const Guard guard(*impl_, kWrite);
   impl_->addWriteConflictRange(key, keyAfter(key));
 }
-void Transaction::commit() { impl_->commit(); }
+void Transaction::commit() {
+  const Guard guard(*impl_, kWrite);
+  impl_->commit();
+}
 Future<void> Transaction::commitAsync() {
+  const Guard guard(*impl_, kWrite);
   return makeReadyFuture([&] { impl_->commit(); });
 }
-int64_t Transaction::getCommittedVersion() const { return impl_->getCommittedVersion(); }
-Future<CommitStamp> Transaction::getVersionstamp() { return impl_->getVersionstamp(); }
-int64_t Transaction::getApproximateSize() const { return impl_->getApproximateSize(); }
-void Transaction::setIdempotencyId(std::string_view id) { impl_->setIdempotencyId(id); }
-const std::string& Transaction::idempotencyId() const { return impl_->idempotencyId(); }
-bool Transaction::committedEarlier() const { return impl_->committedEarlier(); }
-Watch Transaction::watch(std::string_view key) { return impl_->watch(key); }
-void Transaction::onError(const Error& error) { impl_->onError(error); }
-void Transaction::reset() { impl_->reset(); }
-void Transaction::cancel() { impl_->cancel(); }
+int64_t Transaction::getCommittedVersion() const {
+  const Guard guard(*impl_, kRead);
+  return impl_->getCommittedVersion();
+}
+Future<CommitStamp> Transaction::getVersionstamp() {
+  const Guard guard(*impl_, kWrite);
+  return impl_->getVersionstamp();
+}
+int64_t Transaction::getApproximateSize() const {
+  const Guard guard(*impl_, kRead);
+  return impl_->getApproximateSize();
+}
+void Transaction::setIdempotencyId(std::string_view id) {
+  const Guard guard(*impl_, kWrite);
+  impl_->setIdempotencyId(id);
+}
+const std::string& Transaction::idempotencyId() const {
+  const Guard guard(*impl_, kRead);
+  return impl_->idempotencyId();
+}
+bool Transaction::committedEarlier() const {
+  const Guard guard(*impl_, kRead);
+  return impl_->committedEarlier();
+}
+Watch Transaction::watch(std::string_view key) {
+  const Guard guard(*impl_, kWrite);
+  return impl_->watch(key);
+}
+void Transaction::onError(const Error& error) {
+  const Guard guard(*impl_, kWrite);
+  impl_->onError(error);
+}
+void Transaction::reset() {
+  const Guard guard(*impl_, kWrite);
+  impl_->reset();
+}
+void Transaction::cancel() {
+  const Guard guard(*impl_, kWrite);
+  impl_->cancel();
+}
 void Transaction::setTimeout(std::chrono::milliseconds timeout) {
+  const Guard guard(*impl_, kWrite);
   impl_->setOption(TransactionOption::kTimeout, timeout.count());
 }
 void Transaction::setRetryLimit(int64_t limit) {
+  const Guard guard(*impl_, kWrite);
   impl_->setOption(TransactionOption::kRetryLimit, limit);
 }
 void Transaction::setMaxRetryDelay(std::chrono::milliseconds delay) {
+  const Guard guard(*impl_, kWrite);
   impl_->setOption(TransactionOption::kMaxRetryDelay, delay.count());
 }
 void Transaction::setSizeLimit(int64_t bytes) {
+  const Guard guard(*impl_, kWrite);
   impl_->setOption(TransactionOption::kSizeLimit, bytes);
 }
 void Transaction::setOption(TransactionOption option, int64_t value) {
+  const Guard guard(*impl_, kWrite);
   impl_->setOption(option, value);
 }
 

@@ -3,11 +3,18 @@
 // write conflict ranges, limits, the 5-second rule, timeouts, versionstamps, watches and the
 // onError retry state. Engines only see ReadViews and a finished CommitRequest.
 //
-// Thread safety: used by one thread at a time.
+// Thread safety: used by one thread at a time, plus — when the database has a ReadPool — the
+// pool's threads serving this transaction's asynchronous reads. Then every call holds a Guard:
+// mu_ serialises them, readers release it while they wait on the engine (so reads issued
+// together are in flight together), and calls that change the transaction's state wait until
+// no asynchronous read is pending, so a read answers from the writes issued before it and from
+// none issued after. Without a pool, Guards do nothing.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,7 +32,32 @@ class TransactionImpl {
   using Clock = std::chrono::steady_clock;
 
   explicit TransactionImpl(std::shared_ptr<DatabaseShared> db);
+  // Waits for pending asynchronous reads first.
   ~TransactionImpl();
+
+  // Held by every call of strata::Transaction (see the thread-safety note above).
+  class Guard {
+   public:
+    enum class Mode {
+      kRead,   // reads: may run beside pending asynchronous reads
+      kWrite,  // everything else: waits until no asynchronous read is pending
+    };
+    Guard(TransactionImpl& impl, Mode mode);
+    ~Guard();
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    std::unique_lock<std::mutex> lock_;
+    std::unique_lock<std::mutex>* outer_ = nullptr;
+  };
+
+  // The reads' futures: ready at once without a ReadPool, else served by the pool. Called with
+  // a kRead Guard.
+  Future<std::optional<std::string>> getAsync(std::string_view key, Snapshot snapshot);
+  Future<std::string> getKeyAsync(const KeySelector& selector, Snapshot snapshot);
+  Future<RangeBatch> getRangeAsync(const KeySelector& begin, const KeySelector& end,
+                                   const RangeOptions& options, int iteration);
 
   std::optional<std::string> get(std::string_view key, Snapshot snapshot);
   std::string getKey(const KeySelector& selector, Snapshot snapshot);
@@ -66,6 +98,12 @@ class TransactionImpl {
 
   void checkUsable();
   ReadView& view();
+  // Engine reads: with a ReadPool, mu_ is released while the engine answers.
+  std::optional<std::string> engineGet(std::string_view key);
+  RangeChunk engineGetRange(std::string_view begin, std::string_view end, int limit, bool reverse);
+  // Runs op() on the ReadPool (or now, without one) and returns its result as a future.
+  template <class T, class Op>
+  Future<T> runAsync(Op op);
   [[nodiscard]] std::string maxReadableKey() const;
   [[nodiscard]] bool ryw(Snapshot snapshot) const;
   void checkWriteKey(std::string_view key);
@@ -104,6 +142,10 @@ class TransactionImpl {
   void failWatches(int code);
 
   std::shared_ptr<DatabaseShared> db_;
+  const bool concurrent_;  // the database has a ReadPool: Guards lock
+  std::mutex mu_;
+  std::condition_variable idle_;  // pending_ fell to 0
+  int pending_ = 0;               // asynchronous reads issued and not finished; guarded by mu_
   TransactionOptions options_;
   Clock::time_point startTime_;
   int64_t retries_ = 0;

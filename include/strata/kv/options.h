@@ -62,6 +62,11 @@ struct DatabaseOptions {
   // of the same id later than this may apply the transaction again. Each record costs two system
   // keys until an idempotent commit after its expiry removes it (docs/FORMATS.md#idempotency-ids).
   std::chrono::milliseconds idempotencyIdLifetime{std::chrono::minutes(10)};
+  // Threads that serve Transaction::getAsync, getKeyAsync and getRangeAsync, so that reads issued
+  // together are in flight together: at most this many at once per Database. -1 (the default):
+  // 8 on a remote engine (etcd), 0 on the local ones, whose reads take microseconds. 0: every
+  // read completes on the calling thread before the call returns.
+  int readConcurrency = -1;
 };
 
 }  // namespace strata

@@ -108,7 +108,19 @@ void Client::withFailover(Phase phase, const char* what, Call call) {
   }
 }
 
+int Client::takePeakRangesInFlight() {
+  return peakRangesInFlight_.exchange(rangesInFlight_.load());
+}
+
 etcdserverpb::RangeResponse Client::range(const etcdserverpb::RangeRequest& request, Phase phase) {
+  const int now = rangesInFlight_.fetch_add(1) + 1;
+  int peak = peakRangesInFlight_.load();
+  while (now > peak && !peakRangesInFlight_.compare_exchange_weak(peak, now)) {
+  }
+  struct Done {
+    std::atomic<int>& count;
+    ~Done() { count.fetch_sub(1); }
+  } done{rangesInFlight_};
   etcdserverpb::RangeResponse response;
   withFailover(phase, "Range", [&](Member& m, grpc::ClientContext& context) {
     response.Clear();

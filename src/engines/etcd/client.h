@@ -78,6 +78,8 @@ class Client {
   [[nodiscard]] size_t endpointCount() const { return members_.size(); }
   [[nodiscard]] const std::string& endpoint(size_t index) const;
   [[nodiscard]] uint64_t failovers() const { return failovers_.load(); }
+  // The most Range calls in flight at once since the last call of this (tests, benchmarks).
+  [[nodiscard]] int takePeakRangesInFlight();
   [[nodiscard]] const ClientTimeouts& timeouts() const { return timeouts_; }
 
  private:
@@ -92,6 +94,7 @@ class Client {
   std::vector<std::unique_ptr<Member>> members_;
   std::atomic<size_t> current_{0};
   std::atomic<uint64_t> failovers_{0};
+  std::atomic<int> rangesInFlight_{0}, peakRangesInFlight_{0};
   std::once_flag reachableOnce_;
   std::once_flag limitsOnce_;
   std::atomic<bool> limitsMeasured_{false};

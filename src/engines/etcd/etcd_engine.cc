@@ -322,6 +322,7 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
   }
 
   [[nodiscard]] std::string name() const override { return "etcd"; }
+  [[nodiscard]] bool remote() const override { return true; }
 
   [[nodiscard]] EtcdEngineStats stats() const {
     EtcdEngineStats s;
@@ -336,6 +337,7 @@ class EtcdEngine final : public Engine, public std::enable_shared_from_this<Etcd
   }
 
   void runMaintenance();
+  [[nodiscard]] Client& client() { return *client_; }
 
  private:
   struct AtomicInput {
@@ -407,7 +409,7 @@ std::optional<std::string> EtcdReadView::get(std::string_view key) {
 RangeChunk EtcdReadView::getRange(std::string_view begin, std::string_view end, int limit,
                                   bool reverse) {
   if (limit <= 0 || begin >= end) return engine_->getRange(version_, begin, end, limit, reverse);
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   auto byKey = [](const KeyValue& kv, std::string_view k) { return kv.key < k; };
   // A read continues a cached part when its starting edge (begin going up, end going down) lies
   // inside the covered range; the rows there, up to the read's other edge, are all that exist.
@@ -419,6 +421,7 @@ RangeChunk EtcdReadView::getRange(std::string_view begin, std::string_view end, 
   std::vector<KeyValue> known;  // in read order
   bool complete = false;        // `known` holds every row of [begin, end)
   std::string from(begin), to(end);
+  KeyRange continued;  // the covered range of the part continued
   if (continues) {
     const KeyRange& covered = hit->covered;
     if (reverse) {
@@ -438,19 +441,23 @@ RangeChunk EtcdReadView::getRange(std::string_view begin, std::string_view end, 
       complete = end <= covered.end;
       from = covered.end;
     }
+    continued = covered;
     engine_->checkReadable(version_);
     // Most recently used last: eviction takes the front.
     std::rotate(hit, hit + 1, cache_.end());
-    hit = cache_.end() - 1;
   }
   const auto have = static_cast<int64_t>(known.size());
   if (!continues || (!complete && have <= limit)) {
     // Fetch what the cache lacks: the rest of the range past the covered part (all of it when
     // the read does not continue), with read-ahead when part of the answer is known already.
+    // The lock is released meanwhile: other reads of this view (a transaction's asynchronous
+    // reads) are in flight at the same time.
     const int fetch =
         continues ? static_cast<int>(std::max<int64_t>(limit - have, std::min(limit, kReadAhead)))
                   : limit;
+    lock.unlock();
     RangeChunk more = engine_->getRange(version_, from, to, fetch, reverse);
+    lock.lock();
     std::string edge;  // the far end of what is now known
     if (more.more) {
       edge = reverse ? more.kvs.back().key : keyAfter(more.kvs.back().key);
@@ -460,8 +467,11 @@ RangeChunk EtcdReadView::getRange(std::string_view begin, std::string_view end, 
     for (auto& kv : more.kvs) known.push_back(std::move(kv));
     complete = !more.more;
     // The part this read returned or fetched, from its starting edge on, replaces the part it
-    // continued (or the least recently used one).
-    if (!continues) {
+    // continued (if no other read replaced it meanwhile) or the least recently used one.
+    hit = continues ? std::find_if(cache_.begin(), cache_.end(),
+                                   [&](const RangeCache& c) { return c.covered == continued; })
+                    : cache_.end();
+    if (hit == cache_.end()) {
       if (cache_.size() >= kCachedParts) cache_.erase(cache_.begin());
       hit = cache_.emplace(cache_.end());
     }
@@ -889,6 +899,12 @@ EtcdEngineStats etcdEngineStats(Engine& engine) {
   auto* e = dynamic_cast<EtcdEngine*>(&engine);
   if (e == nullptr) throwError(ErrorCode::client_invalid_operation, "not an etcd engine");
   return e->stats();
+}
+
+int etcdTakePeakReadsInFlight(Engine& engine) {
+  auto* e = dynamic_cast<EtcdEngine*>(&engine);
+  if (e == nullptr) throwError(ErrorCode::client_invalid_operation, "not an etcd engine");
+  return e->client().takePeakRangesInFlight();
 }
 
 void etcdRunMaintenance(Engine& engine) {

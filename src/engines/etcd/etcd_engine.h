@@ -88,6 +88,11 @@ struct EtcdEngineStats {
 // Throws: client_invalid_operation (2000) if `engine` is not an etcd engine.
 [[nodiscard]] EtcdEngineStats etcdEngineStats(Engine& engine);
 
+// The most Range calls the engine's client had in flight at once since the last call (tests and
+// benchmarks of Transaction::*Async). Throws: client_invalid_operation (2000) if `engine` is not
+// an etcd engine.
+[[nodiscard]] int etcdTakePeakReadsInFlight(Engine& engine);
+
 // Runs one maintenance pass now (tests): collects markers older than the collection horizon
 // and compacts. Throws: client_invalid_operation (2000) if `engine` is not an etcd engine.
 void etcdRunMaintenance(Engine& engine);
