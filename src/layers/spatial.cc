@@ -3,7 +3,10 @@
 #include "strata/layers/spatial.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +19,8 @@ constexpr int64_t kTagLocation = 1;
 constexpr size_t kKeyLimit = 10'000;
 constexpr uint64_t kEvenBits = 0x5555555555555555ULL;  // x's bits
 constexpr uint64_t kOddBits = 0xAAAAAAAAAAAAAAAAULL;   // y's bits
+constexpr const char* kPositionTag = "spatial.position";
+constexpr int64_t kPositionVersion = 1;
 
 uint64_t spread(uint32_t v) {
   uint64_t x = v;
@@ -213,21 +218,6 @@ std::optional<std::pair<uint32_t, uint32_t>> SpatialIndex::get(Transaction& tr,
   return std::make_pair(compact(z), compact(z >> 1));
 }
 
-KeyRange SpatialIndex::locationRange() const { return subspace_.range(Tuple{kTagLocation}); }
-
-SpatialPoint SpatialIndex::pointOfLocation(const KeyValue& row) const {
-  KeyRange r = locationRange();
-  if (row.key < r.begin || row.key >= r.end || row.value.size() != 8) {
-    throwError(ErrorCode::invalid_input, "not a spatial location row");
-  }
-  Tuple t = subspace_.unpack(row.key);
-  if (t.size() != 2 || t.type(1) != TupleType::kBytes) {
-    throwError(ErrorCode::invalid_input, "not a spatial location row");
-  }
-  uint64_t z = fromBigEndian(row.value);
-  return SpatialPoint{t.getBytes(1), compact(z), compact(z >> 1)};
-}
-
 bool SpatialIndex::remove(Transaction& tr, std::string_view id) const {
   std::string location = locationKey(id);
   if (location.size() > kKeyLimit) throwError(ErrorCode::key_too_large, "spatial id too long");
@@ -301,6 +291,171 @@ SpatialQueryResult SpatialIndex::query(Transaction& tr, const SpatialRect& rect)
   scan(tr, rect, ranges, out);
   addConflicts(tr, ranges);
   return out;
+}
+
+std::string SpatialPosition::pack() const {
+  Tuple t{kPositionTag, kPositionVersion,   rect.x0, rect.y0, rect.x1,
+          rect.y1,      int64_t{maxRanges}, range,   z};
+  if (afterId) {
+    t.append(Bytes(*afterId));
+  } else {
+    t.append(nullptr);
+  }
+  return t.pack();
+}
+
+SpatialPosition SpatialPosition::unpack(std::string_view bytes) {
+  auto bad = [] { throwError(ErrorCode::invalid_input, "not a spatial query position"); };
+  Tuple t;
+  try {
+    t = Tuple::unpack(bytes);
+  } catch (const Error&) {
+    bad();
+  }
+  if (t.size() != 10 || t.type(0) != TupleType::kString || t.getString(0) != kPositionTag) bad();
+  for (size_t i = 1; i < 9; ++i) {
+    if (t.type(i) != TupleType::kInt) bad();
+  }
+  std::optional<uint64_t> fields[8];
+  for (size_t i = 1; i < 9; ++i) fields[i - 1] = t.getBigInt(i).toUint64();
+  for (const auto& f : fields) {
+    if (!f) bad();  // negative or wider than 64 bits
+  }
+  if (*fields[0] != static_cast<uint64_t>(kPositionVersion)) bad();
+  SpatialPosition p;
+  p.rect = SpatialRect{*fields[1], *fields[2], *fields[3], *fields[4]};
+  if (p.rect.x1 > kSpatialGridSize || p.rect.y1 > kSpatialGridSize) bad();
+  if (*fields[5] < 1 || *fields[5] > static_cast<uint64_t>(INT32_MAX)) bad();
+  p.maxRanges = static_cast<int>(*fields[5]);
+  p.range = *fields[6];
+  p.z = *fields[7];
+  if (t.type(9) == TupleType::kBytes) {
+    p.afterId = t.getBytes(9);
+  } else if (t.type(9) != TupleType::kNull) {
+    bad();
+  }
+  return p;
+}
+
+SpatialPage SpatialIndex::queryPage(Transaction& tr, const SpatialRect& rect,
+                                    const std::optional<SpatialPosition>& from,
+                                    const SpatialPageOptions& options) const {
+  if (options.maxPoints < 1 || options.maxScanned < 1 || options.maxScannedBytes < 1) {
+    throwError(ErrorCode::invalid_option_value, "spatial page bounds must be >= 1");
+  }
+  CurveRanges ranges = plan(rect);
+  auto position = [&](size_t range, uint64_t z, std::optional<std::string> id) {
+    return SpatialPosition{rect, options_.maxRanges, range, z, std::move(id)};
+  };
+  size_t i = 0;
+  uint64_t z = ranges.empty() ? 0 : ranges[0].first;
+  std::optional<std::string> after;
+  if (from) {
+    if (from->rect != rect || from->maxRanges != options_.maxRanges) {
+      throwError(ErrorCode::invalid_input, "spatial position of another rectangle or maxRanges");
+    }
+    if (from->range >= ranges.size() || from->z < ranges[from->range].first ||
+        from->z > ranges[from->range].second ||
+        (from->afterId && from->afterId->size() > kKeyLimit)) {
+      throwError(ErrorCode::invalid_input, "spatial position outside the rectangle's ranges");
+    }
+    i = from->range;
+    z = from->z;
+    after = from->afterId;
+  }
+  SpatialPage page;
+  if (ranges.empty()) return page;
+  Box box{static_cast<uint32_t>(rect.x0), static_cast<uint32_t>(rect.y0),
+          static_cast<uint32_t>(rect.x1 - 1), static_cast<uint32_t>(rect.y1 - 1)};
+  uint64_t zmin = morton(box.x0, box.y0), zmax = morton(box.x1, box.y1);
+  SpatialQueryResult& out = page.result;
+  int64_t budget = options.maxScanned;
+  int64_t bytes = 0;
+  std::optional<SpatialPosition> afterLast;  // just after the last point returned
+  std::string afterLastKey;
+  RangeOptions readOptions;
+  readOptions.snapshot = Snapshot::kYes;
+  for (; i < ranges.size(); ++i) {
+    const auto [first, lastZ] = ranges[i];
+    if (!from || i != from->range) {
+      z = first;
+      after.reset();
+    }
+    if (!after && z == first) ++out.ranges;  // this page reads the range from its start
+    const std::string end = curveBoundAfter(lastZ);
+    const std::string spanBegin = after ? curveKey(z, *after) + '\0' : curveBound(z);
+    std::string spanEnd = end;  // where this page's read of the range stops (exclusive)
+    bool stopped = false;
+    std::string readFrom = spanBegin;
+    if (!after) {
+      std::optional<uint64_t> start =
+          box.containsZ(z) ? std::optional<uint64_t>(z) : nextInside(z, zmin, zmax);
+      if (!start || *start > lastZ) {
+        tr.addReadConflictRange(spanBegin, end);
+        continue;
+      }
+      readFrom = curveBound(*start);
+    }
+    for (;;) {
+      ++out.reads;
+      readOptions.limit = static_cast<int>(std::min<int64_t>(budget, INT32_MAX));
+      bool jumped = false;
+      std::optional<uint64_t> jump;
+      for (const KeyValue& kv : tr.getRange(readFrom, end, readOptions)) {
+        Tuple t = subspace_.unpack(kv.key);
+        uint64_t rowZ = fromBigEndian(t.getBytes(1));
+        uint32_t x = compact(rowZ), y = compact(rowZ >> 1);
+        ++out.scanned;
+        --budget;
+        bytes += static_cast<int64_t>(kv.key.size());
+        if (box.contains(x, y)) {
+          if (out.points.size() == static_cast<size_t>(options.maxPoints)) {
+            // The look-ahead found one more point: the next page starts with it. Every key
+            // between the last point returned and this one was examined (a key of the same z
+            // before this one would be inside and returned), so when the last point returned
+            // lies in an earlier range the next page may start at this key's z.
+            if (afterLast->range == i) {
+              page.next = afterLast;
+              spanEnd = afterLastKey;
+            } else {
+              page.next = position(i, rowZ, std::nullopt);
+              spanEnd = curveBound(rowZ);
+              if (rowZ == first) --out.ranges;  // the next page reads it from its start
+            }
+            stopped = true;
+            break;
+          }
+          out.points.push_back({t.getBytes(2), x, y});
+          afterLast = position(i, rowZ, t.getBytes(2));
+          afterLastKey = kv.key + '\0';
+        } else {
+          jumped = true;
+          jump = nextInside(rowZ, zmin, zmax);  // std::nullopt: nothing later is inside
+        }
+        if (budget > 0 && bytes < options.maxScannedBytes) {
+          if (jumped) break;
+          continue;
+        }
+        // Scan bound reached: stop after this row.
+        stopped = true;
+        if (!jumped) {
+          page.next = position(i, rowZ, t.getBytes(2));
+          spanEnd = kv.key + '\0';
+        } else if (jump && *jump <= lastZ) {
+          page.next = position(i, *jump, std::nullopt);
+          spanEnd = curveBound(*jump);
+        } else if (i + 1 < ranges.size()) {
+          page.next = position(i + 1, ranges[i + 1].first, std::nullopt);
+        }
+        break;
+      }
+      if (stopped || !jumped || !jump || *jump > lastZ) break;
+      readFrom = curveBound(*jump);
+    }
+    tr.addReadConflictRange(spanBegin, spanEnd);
+    if (stopped) return page;
+  }
+  return page;
 }
 
 SpatialQueryResult SpatialIndex::nearest(Transaction& tr, uint64_t x, uint64_t y, int k) const {
@@ -462,6 +617,12 @@ SpatialQueryResult SpatialIndex::query(Database& db, const SpatialRect& rect) co
 
 SpatialQueryResult SpatialIndex::nearest(Database& db, uint64_t x, uint64_t y, int k) const {
   return db.read([&](Transaction& tr) { return nearest(tr, x, y, k); });
+}
+
+SpatialPage SpatialIndex::queryPage(Database& db, const SpatialRect& rect,
+                                    const std::optional<SpatialPosition>& from,
+                                    const SpatialPageOptions& options) const {
+  return db.read([&](Transaction& tr) { return queryPage(tr, rect, from, options); });
 }
 
 }  // namespace strata::layers

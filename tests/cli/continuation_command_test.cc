@@ -284,7 +284,7 @@ TEST_F(ContinuationCommandTest, VectorRangePagesThroughTheSliceInBothDirections)
   EXPECT_THAT(step.err, HasSubstr("invalid_input (3005)"));
 }
 
-TEST_F(ContinuationCommandTest, SpatialQueryPagesThroughThePointsInsideByIdAndBindsTheRectangle) {
+TEST_F(ContinuationCommandTest, SpatialQueryPagesInCurveOrderAndBindsTheRectangle) {
   const std::vector<std::vector<std::string>> points = {{"a", "10", "10"}, {"b", "500", "500"},
                                                         {"c", "20", "30"}, {"d", "5", "90"},
                                                         {"e", "99", "0"},  {"f", "50", "50"}};
@@ -296,12 +296,12 @@ TEST_F(ContinuationCommandTest, SpatialQueryPagesThroughThePointsInsideByIdAndBi
   std::string token = nextToken(first);
   ASSERT_FALSE(token.empty()) << first;
   CliResult rest = run({"spatial", "query", "cafes", "0", "0", "100", "100", "--continue", token});
-  EXPECT_EQ(rest.out, "d 5 90\ne 99 0\nf 50 50\n");
+  EXPECT_EQ(rest.out, "f 50 50\ne 99 0\nd 5 90\n");  // Z-order: f, e, d
   EXPECT_EQ(nextToken(rest), "");
   std::string joined;
   for (const auto& page : pages({"spatial", "query", "cafes", "0", "0", "100", "100"}, 1))
     joined += page;
-  EXPECT_EQ(joined, run({"spatial", "query", "cafes", "0", "0", "100", "100"}).out);
+  EXPECT_EQ(joined, first.out + rest.out);  // one-point pages: the same curve order
   CliResult other = run({"spatial", "query", "cafes", "0", "0", "600", "600", "--continue", token});
   EXPECT_EQ(other.exitCode, 1) << other;
   EXPECT_THAT(other.err, HasSubstr("invalid_input (3005)"));

@@ -15,8 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "strata/kv/scan.h"
-
 #include "support/engines.h"
 
 namespace strata::layers {
@@ -400,25 +398,5 @@ TEST_P(SpatialTest, ConcurrentWritersAndMoversKeepOneEntryPerPoint) {
 }
 
 STRATA_ENGINE_SUITE(SpatialTest);
-
-TEST_P(SpatialTest, LocationRowsDecodeToEveryPointInIdOrder) {
-  SpatialIndex index(Subspace(Tuple{"sp-list"}));
-  index.set(db(), "b", 7, 9);
-  index.set(db(), "a", 1, 2);
-  index.set(db(), "c", 4294967295u, 0);
-  KeyRange range = index.locationRange();
-  std::vector<std::string> seen;
-  Scan scan = Scan::open(db(), range.begin, range.end);
-  while (std::optional<KeyValue> row = scan.next()) {
-    SpatialPoint p = index.pointOfLocation(*row);
-    seen.push_back(p.id + "@" + std::to_string(p.x) + "," + std::to_string(p.y));
-  }
-  EXPECT_EQ(seen, (std::vector<std::string>{"a@1,2", "b@7,9", "c@4294967295,0"}));
-  EXPECT_EQ(testsupport::errorCodeOf([&] {
-              (void)index.pointOfLocation(KeyValue{range.end, ""});
-            }),
-            3005);
-}
-
 }  // namespace
 }  // namespace strata::layers

@@ -31,6 +31,21 @@
 //   nearest: expanding square queries (x4 while empty, x2 while short of k, then one square of
 //     the k-th candidate's distance: at most ~34 rounds); conflict ranges for the final square.
 //   queryPolygon: one query of the polygon's bounding box, filtered by pointInPolygon.
+//   queryPage: as query, but stops after SpatialPageOptions::maxPoints points or maxScanned keys
+//     examined (or maxScannedBytes of keys), so its transaction stays small whatever the
+//     rectangle holds; its read-conflict ranges cover only the part of the curve ranges it read.
+//
+// Paged rectangle queries (queryPage, SpatialPosition): a rectangle holding millions of points
+// does not fit in one transaction. queryPage() reads one bounded page of the same curve ranges
+// query() reads (same decomposition, same gap jumps: the cost stays proportional to the
+// rectangle, not to the index) and returns a SpatialPosition to resume from in a later
+// transaction, or in another process (SpatialPosition::pack()). Pages come in curve order; with
+// no write meanwhile they concatenate to exactly query()'s answer. A page that throws (a read
+// error, or 1007 on a stalled engine) changes nothing: retry it from the same position.
+// Consistency: each page is a consistent snapshot (one transaction); the walk as a whole is not.
+// A point present and unmoved for the whole walk is returned exactly once; a point added behind
+// the position is missed, one added ahead is returned, one removed ahead is not returned, one
+// moved during the walk may be returned twice (old and new place) or not at all.
 //
 // On commit_unknown_result (1021): every mutation is idempotent: set(id, x, y) sets the same
 // state when run again (a retry finds the point already at (x, y) and only rewrites it);
@@ -38,10 +53,11 @@
 //
 // Limits: ids up to ~9,900 bytes (key limit 10,000: key_too_large 2102). Coordinates must be
 // < 2^32 (invalid_option_value 2006). A query's read-conflict ranges count toward the 10 MB
-// commit limit (maxRanges keeps them few). A query returns all its points at once: keep
-// rectangles to what fits in memory and in the 5-second transaction window.
+// commit limit (maxRanges keeps them few). query() returns all its points from one
+// transaction: keep it to rectangles that fit in memory and in the 5-second transaction window,
+// and walk larger ones with queryPage(), whose every page is bounded.
 //
-// Thread safety: immutable after construction; share freely.
+// Thread safety: immutable after construction; share freely. A SpatialPosition is a plain value.
 #pragma once
 
 #include <cstdint>
@@ -73,6 +89,7 @@ struct SpatialRect {
   uint64_t y0 = 0;
   uint64_t x1 = 0;
   uint64_t y1 = 0;
+  bool operator==(const SpatialRect&) const = default;
 };
 
 // What a query returns: the points, and how much work finding them took.
@@ -91,6 +108,53 @@ struct SpatialOptions {
   // Most curve ranges a rectangle is split into. More ranges read less outside the rectangle
   // and give narrower conflict ranges, at one range read each. Must be >= 1.
   int maxRanges = 64;
+};
+
+// Where a paged rectangle query resumes: inside curve range `range` of the rectangle's
+// decomposition, at the first curve key after (z, afterId), or at or after curve position z when
+// afterId is std::nullopt. A position belongs to one rectangle and one decomposition budget
+// (SpatialOptions::maxRanges), which it records: queryPage() refuses it for any other.
+//
+// Bytes (pack/unpack, docs/FORMATS.md#spatial-index): the tuple
+//   ("spatial.position", 1, x0, y0, x1, y1, maxRanges, range, z, afterId or null)
+// with z a uint64 integer and afterId bytes. Printable forms (the CLI's tokens) wrap these bytes.
+struct SpatialPosition {
+  SpatialRect rect;
+  int maxRanges = 0;
+  uint64_t range = 0;
+  uint64_t z = 0;
+  std::optional<std::string> afterId;
+  bool operator==(const SpatialPosition&) const = default;
+
+  // Returns: the bytes above (binary; not printable).
+  [[nodiscard]] std::string pack() const;
+  // The position packed in `bytes`.
+  // Throws: invalid_input (3005) for bytes that are not a packed position (garbled, truncated,
+  //   another version, fields out of range).
+  [[nodiscard]] static SpatialPosition unpack(std::string_view bytes);
+};
+
+// Bounds of one page of queryPage(): what keeps its transaction well inside the 5-second and
+// 10 MB limits. Each must be >= 1.
+struct SpatialPageOptions {
+  // Most points a page returns.
+  int64_t maxPoints = 1000;
+  // Most curve keys a page examines (inside and outside the rectangle). With the default, a page
+  // reads at most ~10,000 keys, milliseconds on every engine.
+  int64_t maxScanned = 10'000;
+  // A page stops examining keys once the keys it examined total this many bytes (long ids).
+  int64_t maxScannedBytes = 1 << 20;
+};
+
+// One page of a paged rectangle query.
+struct SpatialPage {
+  // points: in curve order, at most maxPoints. scanned and reads: this page's work. ranges: the
+  // curve ranges this page began reading (so over a whole walk they sum to query()'s ranges).
+  SpatialQueryResult result;
+  // Where the next page starts; std::nullopt when the walk is complete (no point of the
+  // rectangle remains after the last one returned, at this page's snapshot). A page that stopped
+  // at its scan bound returns a position even if nothing is left: the next page then says so.
+  std::optional<SpatialPosition> next;
 };
 
 // Longitude/latitude in degrees.
@@ -123,6 +187,24 @@ class SpatialIndex {
   // Throws: invalid_option_value (2006) when x1 or y1 > 2^32.
   // Conflicts: one read-conflict range per covered curve range (see the header).
   [[nodiscard]] SpatialQueryResult query(Transaction& tr, const SpatialRect& rect) const;
+  // One bounded page of query(tr, rect): the points of `rect` after `from` (from the start when
+  // std::nullopt) in curve order, stopping after options.maxPoints points or options.maxScanned
+  // keys (or maxScannedBytes) examined, whichever comes first. Before stopping on maxPoints it
+  // looks ahead (within the same bounds) for one more point, so `next` is std::nullopt when the
+  // page reached the end. Run each page in its own transaction (the Database& overload does);
+  // see the header on consistency across pages.
+  // Returns: the points, the next position (std::nullopt when done) and this page's work.
+  // Throws: invalid_option_value (2006) when x1 or y1 > 2^32 or an option is < 1; invalid_input
+  //   (3005) when `from` was made for another rectangle or maxRanges, or names a curve range or
+  //   position outside the decomposition.
+  // Conflicts: one read-conflict range per curve range the page read, covering only the keys
+  //   from its start to where it stopped (snapshot reads otherwise): a write there conflicts.
+  // Cost: at most maxScanned keys examined (maxPoints + the look-ahead), one range read per
+  //   curve range entered plus one per gap jumped; the decomposition is recomputed per page (CPU
+  //   only, O(maxRanges) cells per level).
+  [[nodiscard]] SpatialPage queryPage(Transaction& tr, const SpatialRect& rect,
+                                      const std::optional<SpatialPosition>& from,
+                                      const SpatialPageOptions& options = {}) const;
   // The `k` points nearest to (x, y) by Euclidean distance, nearest first, ties by id; fewer when
   // the index holds fewer. Exact. Throws: invalid_option_value (2006) for x or y >= 2^32 or
   // k < 0. Conflicts: the final search square's curve ranges.
@@ -149,18 +231,12 @@ class SpatialIndex {
   bool remove(Database& db, std::string_view id) const;
   [[nodiscard]] SpatialQueryResult query(Database& db, const SpatialRect& rect) const;
   [[nodiscard]] SpatialQueryResult nearest(Database& db, uint64_t x, uint64_t y, int k) const;
-
-  // Listing from a position (what `strata spatial query --limit/--continue` does): walk
-  // locationRange() with a strata::Scan (strata/kv/scan.h) and decode each row with
-  // pointOfLocation(), keeping the points inside the rectangle; the Scan's continuation token is
-  // the opaque position. Points come in id order (byte order). Each batch is a
-  // consistent snapshot, the whole listing is not (a point moved meanwhile may show twice or not
-  // at all). Cost: reads every point's location row (S = all points), unlike query().
-  // Returns: the range of the (1, id) -> z rows.
-  [[nodiscard]] KeyRange locationRange() const;
-  // The point of a locationRange() row. Throws: invalid_input (3005) for a row outside the range
-  //   or a malformed one.
-  [[nodiscard]] SpatialPoint pointOfLocation(const KeyValue& row) const;
+  // One page in its own transaction (Database::read(): retried on retryable errors). A whole
+  // rectangle: pos = std::nullopt; do { page = queryPage(db, rect, pos); use(page.result.points);
+  // pos = page.next; } while (pos);
+  [[nodiscard]] SpatialPage queryPage(Database& db, const SpatialRect& rect,
+                                      const std::optional<SpatialPosition>& from,
+                                      const SpatialPageOptions& options = {}) const;
 
   // The grid cell of a longitude/latitude: floor((lon + 180) / 360 * 2^32), likewise for lat over
   // 180 degrees, with the upper edge mapped to 2^32 - 1. Throws: invalid_option_value (2006).
