@@ -1,6 +1,7 @@
 // Future<T> is the result of a read issued without waiting for it (Transaction::getAsync & co.).
 // On the local engines (memory, embedded) reads complete before the call returns; on a remote
-// engine several futures are in flight together, so issue every read first, then get() each.
+// engine (etcd) several futures are in flight together (DatabaseOptions::readConcurrency), so
+// issue every read first, then get() each.
 //
 // A Promise<T> is the writing end; engines and the transaction fulfil it exactly once.
 //

@@ -153,7 +153,13 @@ class Transaction {
   // Cost: one engine read; none when this transaction already set or cleared `key`.
   [[nodiscard]] std::optional<std::string> get(std::string_view key,
                                                Snapshot snapshot = Snapshot::kNo);
-  // get() as a future: issue several, then wait for them together.
+  // get() as a future: issue several, then wait for them together. On the local engines the read
+  // completes before the call returns; on etcd it runs on the database's read pool
+  // (DatabaseOptions::readConcurrency), so reads issued together are in flight together. The read
+  // sees the writes issued before it and none after: a later write, option, commit, reset, cancel
+  // or the destructor waits until the transaction's pending reads are done. Errors (those of
+  // get()) arrive through the future. Callbacks (Future::onReady) run on a pool thread: they must
+  // not block on this transaction's writes.
   [[nodiscard]] Future<std::optional<std::string>> getAsync(std::string_view key,
                                                             Snapshot snapshot = Snapshot::kNo);
 
@@ -164,6 +170,7 @@ class Transaction {
   //   (+ "\x00" when orEqual), unless snapshot.
   // Cost: O(|offset|) keys read.
   [[nodiscard]] std::string getKey(const KeySelector& selector, Snapshot snapshot = Snapshot::kNo);
+  // getKey() as a future, as getAsync().
   [[nodiscard]] Future<std::string> getKeyAsync(const KeySelector& selector,
                                                 Snapshot snapshot = Snapshot::kNo);
 
@@ -185,6 +192,7 @@ class Transaction {
   // Returns: the rows and whether more may remain past the last one returned.
   [[nodiscard]] RangeBatch getRangeBatch(const KeySelector& begin, const KeySelector& end,
                                          const RangeOptions& options = {}, int iteration = 1);
+  // getRangeBatch() as a future, as getAsync().
   [[nodiscard]] Future<RangeBatch> getRangeAsync(const KeySelector& begin, const KeySelector& end,
                                                  RangeOptions options = {}, int iteration = 1);
   // Every row of the range in one vector: convenient for small ranges.
