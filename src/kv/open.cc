@@ -103,8 +103,15 @@ std::shared_ptr<Engine> openEngine(std::string_view url, DatabaseOptions& option
   ParsedUrl p = parse(url);
   options.maxTransactionLifetime = std::chrono::milliseconds(
       intOption(p, "lifetime_ms", options.maxTransactionLifetime.count()));
+  if (p.query.count("read_concurrency") > 0) {
+    const int64_t threads = intOption(p, "read_concurrency", 0);
+    if (threads > 256) {
+      throwError(ErrorCode::invalid_database_name, "read_concurrency must be 0..256");
+    }
+    options.readConcurrency = static_cast<int>(threads);
+  }
   if (p.scheme == "memory") {
-    rejectUnknown(p, {"lifetime_ms"});
+    rejectUnknown(p, {"lifetime_ms", "read_concurrency"});
     MemoryEngineOptions mo;
     mo.maxTransactionLifetime = options.maxTransactionLifetime;
     if (p.location.empty()) return makeMemoryEngine(mo);
@@ -116,7 +123,7 @@ std::shared_ptr<Engine> openEngine(std::string_view url, DatabaseOptions& option
   }
   if (p.scheme == "file") {
 #ifdef STRATA_HAVE_LMDB
-    rejectUnknown(p, {"lifetime_ms", "readonly", "nosync", "nometasync"});
+    rejectUnknown(p, {"lifetime_ms", "read_concurrency", "readonly", "nosync", "nometasync"});
     if (p.location.empty()) throwError(ErrorCode::invalid_database_name, "empty path");
     LmdbEngineOptions lo;
     lo.path = p.location;
@@ -131,7 +138,7 @@ std::shared_ptr<Engine> openEngine(std::string_view url, DatabaseOptions& option
   }
 #ifdef STRATA_HAVE_ETCD
   // etcd://HOST:PORT[,HOST:PORT...][/][?prefix=P]
-  rejectUnknown(p, {"lifetime_ms", "prefix"});
+  rejectUnknown(p, {"lifetime_ms", "read_concurrency", "prefix"});
   EtcdEngineOptions eo;
   std::string_view hosts = p.location;
   if (hosts.ends_with('/')) hosts.remove_suffix(1);

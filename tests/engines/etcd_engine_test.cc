@@ -270,31 +270,28 @@ TEST_F(EtcdEngineTest, ReadsIssuedTogetherAreInFlightTogether) {
   db().run([](Transaction& tr) {
     for (int i = 0; i < 64; ++i) tr.set("r" + std::to_string(100 + i), std::to_string(i));
   });
-  auto peakOf = [&](Database& d) -> int {
-    Transaction tr = d.createTransaction();
-    (void)tr.getReadVersion();
-    (void)kv::etcdTakePeakReadsInFlight(d.engine());  // start counting from here
-    std::vector<Future<std::optional<std::string>>> gets;
-    std::vector<Future<RangeBatch>> ranges;
-    for (int i = 0; i < 64; ++i) {
-      gets.push_back(tr.getAsync("r" + std::to_string(100 + i)));
-      ranges.push_back(
-          tr.getRangeAsync(KeySelector::firstGreaterOrEqual("r" + std::to_string(100 + i)),
-                           KeySelector::firstGreaterOrEqual("s")));
-    }
-    for (int i = 0; i < 64; ++i) {
-      EXPECT_EQ(gets[i].get(), std::to_string(i));
-      RangeBatch batch = ranges[i].get();
-      if (batch.kvs.empty()) {
-        ADD_FAILURE() << "empty range " << i;
-        continue;
-      }
-      EXPECT_EQ(batch.kvs.front().value, std::to_string(i));
-    }
-    return kv::etcdTakePeakReadsInFlight(d.engine());
-  };
-  // 128 reads of ~0.3 ms each: the pool's 8 threads overlap them unless reads are serialised.
-  EXPECT_GE(peakOf(db()), 2);
+  Transaction tr = db().createTransaction();
+  (void)tr.getReadVersion();
+  (void)kv::etcdTakePeakReadsInFlight(db().engine());  // start counting from here
+  // Point reads only: a range read fills the view's cache, which then answers later reads
+  // without a round trip.
+  std::vector<Future<std::optional<std::string>>> gets;
+  for (int i = 0; i < 64; ++i) gets.push_back(tr.getAsync("r" + std::to_string(100 + i)));
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(gets[i].get(), std::to_string(i));
+  // 64 round trips of ~0.3 ms: the pool's 8 threads overlap them unless reads are serialised.
+  EXPECT_GE(kv::etcdTakePeakReadsInFlight(db().engine()), 2);
+  // Range reads issued together each get their own answer.
+  std::vector<Future<RangeBatch>> ranges;
+  for (int i = 0; i < 64; i += 8) {
+    ranges.push_back(
+        tr.getRangeAsync(KeySelector::firstGreaterOrEqual("r" + std::to_string(100 + i)),
+                         KeySelector::firstGreaterOrEqual("s")));
+  }
+  for (size_t j = 0; j < ranges.size(); ++j) {
+    RangeBatch batch = ranges[j].get();
+    ASSERT_EQ(batch.kvs.size(), 64 - 8 * j);
+    EXPECT_EQ(batch.kvs.front().value, std::to_string(8 * j));
+  }
 }
 
 }  // namespace

@@ -218,14 +218,17 @@ class NetworkEnvironment : public ::testing::Environment {
   std::thread thread_;
 };
 
-// Each test gets a fresh embedded database (file:) in its own folder.
-class FdbC : public ::testing::Test {
+// Each test gets a fresh embedded database (file:) in its own folder, twice: with reads completing
+// on the calling thread (the embedded engine's default) and with reads served by a pool of 4
+// threads (read_concurrency=4: the path etcd takes, so futures complete on other threads).
+class FdbC : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/fdb_c_test.XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     url_ = "file:" + (dir_ / "db").string();
+    if (GetParam() > 0) url_ += "?read_concurrency=" + std::to_string(GetParam());
     cluster_ = writeClusterFile(dir_, "fdb.cluster", url_);
     ASSERT_EQ(fdb_create_database(cluster_.c_str(), &db_), 0);
   }
@@ -293,7 +296,7 @@ TEST(FdbCApi, StructLayoutsAreFoundationDbs) {
 // ---- Opening
 // -------------------------------------------------------------------------------------
 
-TEST_F(FdbC, OpensTheStrataUrlTheClusterFileNames) {
+TEST_P(FdbC, OpensTheStrataUrlTheClusterFileNames) {
   Tr tr(db_);
   set(tr, "k", "v");
   ASSERT_EQ(commit(tr), 0);
@@ -306,7 +309,7 @@ TEST_F(FdbC, OpensTheStrataUrlTheClusterFileNames) {
   fdb_database_destroy(again);
 }
 
-TEST_F(FdbC, FallsBackToFdbClusterFileThenStrataDb) {
+TEST_P(FdbC, FallsBackToFdbClusterFileThenStrataDb) {
   Tr tr(db_);
   set(tr, "k", "v");
   ASSERT_EQ(commit(tr), 0);
@@ -329,7 +332,7 @@ TEST_F(FdbC, FallsBackToFdbClusterFileThenStrataDb) {
   unsetenv("STRATA_DB");
 }
 
-TEST_F(FdbC, RefusesFoundationDbConnectionStringsAndBadClusterFiles) {
+TEST_P(FdbC, RefusesFoundationDbConnectionStringsAndBadClusterFiles) {
   FDBDatabase* db = nullptr;
   EXPECT_EQ(fdb_create_database(
                 writeClusterFile(dir_, "real.cluster", "test:abcdef@127.0.0.1:4500").c_str(), &db),
@@ -344,7 +347,7 @@ TEST_F(FdbC, RefusesFoundationDbConnectionStringsAndBadClusterFiles) {
 // ---- Reads and writes
 // ------------------------------------------------------------------------------
 
-TEST_F(FdbC, SetGetClearAndClearRangeRoundTrip) {
+TEST_P(FdbC, SetGetClearAndClearRangeRoundTrip) {
   Tr tr(db_);
   for (char c = 'a'; c <= 'e'; ++c) set(tr, std::string(1, c), std::string("v") + c);
   ASSERT_EQ(commit(tr), 0);
@@ -363,7 +366,7 @@ TEST_F(FdbC, SetGetClearAndClearRangeRoundTrip) {
   EXPECT_EQ(all.rows[1].first, "e");
 }
 
-TEST_F(FdbC, GetKeyResolvesSelectors) {
+TEST_P(FdbC, GetKeyResolvesSelectors) {
   Tr tr(db_);
   for (const char* k : {"a", "b", "c"}) set(tr, k, "x");
   ASSERT_EQ(commit(tr), 0);
@@ -376,7 +379,7 @@ TEST_F(FdbC, GetKeyResolvesSelectors) {
   EXPECT_EQ(getKey(tr2, "c", true, 1), "\xff");
 }
 
-TEST_F(FdbC, GetRangeHonoursEveryModeLimitTargetBytesReverseAndIteration) {
+TEST_P(FdbC, GetRangeHonoursEveryModeLimitTargetBytesReverseAndIteration) {
   Tr tr(db_);
   for (int i = 0; i < 100; ++i) {
     char k[8];
@@ -425,7 +428,7 @@ TEST_F(FdbC, GetRangeHonoursEveryModeLimitTargetBytesReverseAndIteration) {
   EXPECT_EQ(getRange(r, "k", "l", 0, 0, FDB_STREAMING_MODE_ITERATOR, 0, false).error, 2000);
 }
 
-TEST_F(FdbC, EveryAtomicOperationHasFoundationDbSemantics) {
+TEST_P(FdbC, EveryAtomicOperationHasFoundationDbSemantics) {
   Tr tr(db_);
   set(tr, "add", encodeInt(5));
   set(tr, "and", "\x0f");
@@ -466,7 +469,7 @@ TEST_F(FdbC, EveryAtomicOperationHasFoundationDbSemantics) {
   EXPECT_EQ(get(r, "cac"), std::nullopt);
 }
 
-TEST_F(FdbC, VersionstampsStampKeysAndValuesWithTheCommitsStamp) {
+TEST_P(FdbC, VersionstampsStampKeysAndValuesWithTheCommitsStamp) {
   Tr tr(db_);
   // Key "vs" + 10-byte placeholder, then the placeholder's offset (2) as 4 little-endian bytes.
   std::string key = std::string("vs") + std::string(10, '\0') + std::string("\x02\0\0\0", 4);
@@ -504,7 +507,7 @@ TEST_F(FdbC, VersionstampsStampKeysAndValuesWithTheCommitsStamp) {
   EXPECT_EQ(commit(bad), 2000);
 }
 
-TEST_F(FdbC, ReadAndCommittedVersionsAndSizes) {
+TEST_P(FdbC, ReadAndCommittedVersionsAndSizes) {
   Tr tr(db_);
   int64_t v = 0;
   ASSERT_EQ(fdb_transaction_get_committed_version(tr, &v), 0);
@@ -533,7 +536,7 @@ TEST_F(FdbC, ReadAndCommittedVersionsAndSizes) {
   EXPECT_EQ(v, -1);
 }
 
-TEST_F(FdbC, EstimatesSizesSplitsRangesAndNamesAnAddress) {
+TEST_P(FdbC, EstimatesSizesSplitsRangesAndNamesAnAddress) {
   Tr tr(db_);
   for (int i = 0; i < 50; ++i) set(tr, "r" + std::to_string(100 + i), std::string(96, 'x'));
   ASSERT_EQ(commit(tr), 0);
@@ -566,7 +569,7 @@ TEST_F(FdbC, EstimatesSizesSplitsRangesAndNamesAnAddress) {
 // ---- Conflicts, retries, two threads, two processes
 // ------------------------------------------------
 
-TEST_F(FdbC, ConflictingCommitFailsWithNotCommittedAndSnapshotReadsDoNotConflict) {
+TEST_P(FdbC, ConflictingCommitFailsWithNotCommittedAndSnapshotReadsDoNotConflict) {
   Tr a(db_), b(db_), c(db_);
   EXPECT_EQ(get(a, "k"), std::nullopt);
   EXPECT_EQ(get(c, "k", nullptr, true), std::nullopt);  // snapshot
@@ -595,7 +598,7 @@ TEST_F(FdbC, ConflictingCommitFailsWithNotCommittedAndSnapshotReadsDoNotConflict
   EXPECT_EQ(raw_conflict_range(d, 7), 2000);
 }
 
-TEST_F(FdbC, OnErrorRetriesRetryableErrorsAndReturnsFatalOnes) {
+TEST_P(FdbC, OnErrorRetriesRetryableErrorsAndReturnsFatalOnes) {
   Tr tr(db_);
   set(tr, "k", "v");
   Fut retry(fdb_transaction_on_error(tr, 1020));
@@ -614,7 +617,7 @@ TEST_F(FdbC, OnErrorRetriesRetryableErrorsAndReturnsFatalOnes) {
   EXPECT_EQ(refused.wait(), 1020);
 }
 
-TEST_F(FdbC, ConcurrentConflictingTransactionsFromTwoThreadsAllLand) {
+TEST_P(FdbC, ConcurrentConflictingTransactionsFromTwoThreadsAllLand) {
   constexpr int kEach = 40;
   std::atomic<fdb_error_t> e1{0}, e2{0};
   std::thread t1([&] { e1 = incrementTimes(db_, "counter", kEach); });
@@ -627,7 +630,7 @@ TEST_F(FdbC, ConcurrentConflictingTransactionsFromTwoThreadsAllLand) {
   EXPECT_EQ(decodeInt(*get(r, "counter")), 2 * kEach);
 }
 
-TEST_F(FdbC, ConcurrentConflictingTransactionsFromTwoProcessesAllLand) {
+TEST_P(FdbC, ConcurrentConflictingTransactionsFromTwoProcessesAllLand) {
   constexpr int kEach = 40;
   pid_t child = spawnChild({"--child-increment", cluster_, std::to_string(kEach)});
   EXPECT_EQ(incrementTimes(db_, "counter", kEach), 0);
@@ -639,7 +642,7 @@ TEST_F(FdbC, ConcurrentConflictingTransactionsFromTwoProcessesAllLand) {
 // ---- Watches and callbacks
 // ---------------------------------------------------------------------------
 
-TEST_F(FdbC, AWatchFiresWhenAnotherProcessChangesTheKeyAndCallsBackOnTheNetworkThread) {
+TEST_P(FdbC, AWatchFiresWhenAnotherProcessChangesTheKeyAndCallsBackOnTheNetworkThread) {
   Tr tr(db_);
   set(tr, "watched", "before");
   ASSERT_EQ(commit(tr), 0);
@@ -670,7 +673,7 @@ TEST_F(FdbC, AWatchFiresWhenAnotherProcessChangesTheKeyAndCallsBackOnTheNetworkT
   EXPECT_EQ(seen.thread, gNetworkThreadId);
 }
 
-TEST_F(FdbC, ACallbackSetOnAReadyFutureRunsAtOnceOnTheCallingThread) {
+TEST_P(FdbC, ACallbackSetOnAReadyFutureRunsAtOnceOnTheCallingThread) {
   Tr tr(db_);
   Fut f(fdb_transaction_get(tr, u8("k"), 1, false));
   ASSERT_EQ(f.wait(), 0);
@@ -685,7 +688,7 @@ TEST_F(FdbC, ACallbackSetOnAReadyFutureRunsAtOnceOnTheCallingThread) {
   EXPECT_EQ(ran, std::this_thread::get_id());
 }
 
-TEST_F(FdbC, WatchesFailWhenCancelledOrNeverCommitted) {
+TEST_P(FdbC, WatchesFailWhenCancelledOrNeverCommitted) {
   Tr w(db_);
   Fut cancelled(fdb_transaction_watch(w, u8("a"), 1));
   Fut uncommitted(fdb_transaction_watch(w, u8("b"), 1));
@@ -705,7 +708,7 @@ TEST_F(FdbC, WatchesFailWhenCancelledOrNeverCommitted) {
   EXPECT_EQ(disabled.wait(), 1034);
 }
 
-TEST_F(FdbC, FuturesReportMisuse) {
+TEST_P(FdbC, FuturesReportMisuse) {
   Tr tr(db_);
   Fut f(fdb_transaction_get(tr, u8("k"), 1, false));
   ASSERT_EQ(f.wait(), 0);
@@ -725,7 +728,7 @@ TEST_F(FdbC, FuturesReportMisuse) {
 // ---- Options, cancel, reset, deferred errors
 // ---------------------------------------------------------
 
-TEST_F(FdbC, TransactionOptionsTakeEffectAreIgnoredOrAreRefused) {
+TEST_P(FdbC, TransactionOptionsTakeEffectAreIgnoredOrAreRefused) {
   Tr tr(db_);
   int64_t ms = 1;
   ASSERT_EQ(fdb_transaction_set_option(tr, FDB_TR_OPTION_TIMEOUT,
@@ -759,7 +762,7 @@ TEST_F(FdbC, TransactionOptionsTakeEffectAreIgnoredOrAreRefused) {
   EXPECT_EQ(err, 0);
 }
 
-TEST_F(FdbC, DatabaseOptionsBecomeEveryTransactionsDefaults) {
+TEST_P(FdbC, DatabaseOptionsBecomeEveryTransactionsDefaults) {
   int64_t zero = 0;
   ASSERT_EQ(fdb_database_set_option(db_, FDB_DB_OPTION_TRANSACTION_RETRY_LIMIT,
                                     reinterpret_cast<const uint8_t*>(&zero), 8),
@@ -783,7 +786,7 @@ TEST_F(FdbC, DatabaseOptionsBecomeEveryTransactionsDefaults) {
   EXPECT_EQ(fdb_database_get_main_thread_busyness(db_), 0.0);
 }
 
-TEST_F(FdbC, WriteErrorsAreDeferredToLaterReadsAndCommit) {
+TEST_P(FdbC, WriteErrorsAreDeferredToLaterReadsAndCommit) {
   Tr tr(db_);
   std::string huge(10001, 'k');
   set(tr, huge, "v");
@@ -822,7 +825,7 @@ TEST_F(FdbC, WriteErrorsAreDeferredToLaterReadsAndCommit) {
   EXPECT_EQ(commit(twice), 0);
 }
 
-TEST_F(FdbC, CancelFailsEveryLaterCallUntilReset) {
+TEST_P(FdbC, CancelFailsEveryLaterCallUntilReset) {
   Tr tr(db_);
   set(tr, "k", "v");
   fdb_transaction_cancel(tr);
@@ -835,7 +838,7 @@ TEST_F(FdbC, CancelFailsEveryLaterCallUntilReset) {
   EXPECT_EQ(commit(tr), 0);
 }
 
-TEST_F(FdbC, FeaturesStrataLacksFailClearly) {
+TEST_P(FdbC, FeaturesStrataLacksFailClearly) {
   FDBTenant* tenant = nullptr;
   EXPECT_EQ(fdb_database_open_tenant(db_, u8("t"), 1, &tenant), 2136);
   EXPECT_EQ(fdb_tenant_create_transaction(tenant, nullptr), 2136);
@@ -873,7 +876,7 @@ TEST_F(FdbC, FeaturesStrataLacksFailClearly) {
   EXPECT_NE(version, 0u);
 }
 
-TEST_F(FdbC, TransactionsMayOutliveTheirDatabaseHandle) {
+TEST_P(FdbC, TransactionsMayOutliveTheirDatabaseHandle) {
   FDBDatabase* db = openUrl(url_);
   FDBTransaction* tr = nullptr;
   ASSERT_EQ(fdb_database_create_transaction(db, &tr), 0);
@@ -936,6 +939,39 @@ int childSet(const char* clusterFile, const char* key, const char* value) {
   network.join();
   return e == 0 ? 0 : 12;
 }
+
+TEST_P(FdbC, ReadsIssuedTogetherEachGetTheirAnswerAndAWriteWaitsForThem) {
+  Tr tr(db_);
+  for (int i = 0; i < 40; ++i) set(tr, "k" + std::to_string(i), "v" + std::to_string(i));
+  ASSERT_EQ(commit(tr), 0);
+  Tr tr2(db_);
+  std::vector<FDBFuture*> futures;
+  for (int i = 0; i < 40; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    futures.push_back(fdb_transaction_get(tr2, u8(k), len(k), 0));
+  }
+  set(tr2, "k0", "mine");  // issued after the reads: none of them sees it
+  FDBFuture* after = fdb_transaction_get(tr2, u8("k0"), 2, 0);
+  futures.push_back(after);
+  for (size_t i = 0; i < futures.size(); ++i) {
+    ASSERT_EQ(fdb_future_block_until_ready(futures[i]), 0);
+    fdb_bool_t present = 0;
+    const uint8_t* value = nullptr;
+    int length = 0;
+    ASSERT_EQ(fdb_future_get_value(futures[i], &present, &value, &length), 0);
+    ASSERT_TRUE(present);
+    const std::string got(reinterpret_cast<const char*>(value), static_cast<size_t>(length));
+    EXPECT_EQ(got, i < 40 ? "v" + std::to_string(i) : std::string("mine")) << i;
+    fdb_future_destroy(futures[i]);
+  }
+  EXPECT_EQ(commit(tr2), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(ReadConcurrency, FdbC, ::testing::Values(0, 4),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == 0 ? std::string("OnCaller")
+                                                  : "Pool" + std::to_string(info.param);
+                         });
 
 }  // namespace
 

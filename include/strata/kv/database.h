@@ -3,7 +3,8 @@
 //   "memory:NAME"               a named in-process store shared by every handle in the process
 //   "file:PATH" or a plain path the embedded, durable engine on LMDB (the default)
 //   "etcd://h:p,h:p[/?prefix=P]" an etcd v3 cluster
-// Query options follow '?': e.g. "file:/data/db?nosync", "memory:?lifetime_ms=500".
+// Query options follow '?': e.g. "file:/data/db?nosync", "memory:?lifetime_ms=500",
+// "etcd://h:p?read_concurrency=32" (DatabaseOptions::readConcurrency; README lists them all).
 //
 // Thread safety: thread-safe; share one Database across threads. Transactions are per thread.
 // Lifetime: must outlive every Transaction and Watch made from it.
