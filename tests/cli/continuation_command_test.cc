@@ -16,15 +16,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
-// The token of the last stderr line "next: TOKEN", or "" when there is none.
-std::string nextToken(const CliResult& r) {
-  std::string err = r.err;
-  while (!err.empty() && err.back() == '\n') err.pop_back();
-  auto nl = err.rfind('\n');
-  std::string last = nl == std::string::npos ? err : err.substr(nl + 1);
-  return last.starts_with("next: ") ? last.substr(6) : "";
-}
-
 class ContinuationCommandTest : public ::testing::Test {
  protected:
   TempDir dir_;

@@ -110,4 +110,14 @@ inline CliResult runCli(const std::vector<std::string>& args,
   return result;
 }
 
+// The token of the last stderr line "next: TOKEN" (a listing with more to come), or "" when
+// there is none.
+inline std::string nextToken(const CliResult& r) {
+  std::string err = r.err;
+  while (!err.empty() && err.back() == '\n') err.pop_back();
+  auto nl = err.rfind('\n');
+  std::string last = nl == std::string::npos ? err : err.substr(nl + 1);
+  return last.starts_with("next: ") ? last.substr(6) : "";
+}
+
 }  // namespace strata::clitest

@@ -18,15 +18,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// The token of the last stderr line "next: TOKEN", or "" when there is none.
-std::string nextToken(const CliResult& r) {
-  std::string err = r.err;
-  while (!err.empty() && err.back() == '\n') err.pop_back();
-  auto nl = err.rfind('\n');
-  std::string last = nl == std::string::npos ? err : err.substr(nl + 1);
-  return last.starts_with("next: ") ? last.substr(6) : "";
-}
-
 std::vector<std::string> sortedLines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
