@@ -243,8 +243,10 @@ class DocumentStore::Writer {
   void finish() { mutation_.finish(); }
 
   // Makes every proper ancestor of `path` a container of the right kind, creating missing ones;
-  // checks that an array index is at most the array's length.
-  void ensureAncestors(const Tuple& path) {
+  // checks that an array index is at most the array's length. Returns: true when no node is at
+  // `path` and nothing was created (so no hook ran that could have written one): `path` then has
+  // no descendants either (every node's ancestors exist), and a replace() needs no old nodes.
+  bool ensureAncestors(const Tuple& path) {
     std::vector<Future<std::optional<std::string>>> reads;
     Tuple prefix;
     for (size_t i = 0; i <= path.size(); ++i) {
@@ -252,11 +254,13 @@ class DocumentStore::Writer {
       if (i < path.size()) prefix.append(path[i]);
     }
     prefix = Tuple{};
+    bool createdAny = false;
     for (size_t i = 0; i < path.size(); ++i) {
       const TupleElement& next = path[i];
       bool index = next.type() != TupleType::kString;
       std::optional<std::string> value = reads[i].get();
       if (!value) {
+        createdAny = true;
         std::string created(1, index ? docdetail::kArrayValue : docdetail::kObjectValue);
         std::string key = nodeKey(prefix);
         tr_.set(key, created);
@@ -280,11 +284,14 @@ class DocumentStore::Writer {
       }
       prefix.append(next);
     }
+    return !createdAny && !reads[path.size()].get().has_value();
   }
 
-  // Replaces the subtree at `path` with `value` (ancestors already ensured).
-  void replace(const Tuple& path, const nlohmann::json& value) {
-    std::map<std::string, std::string> old = clearSubtreeKeepingOld(path);
+  // Replaces the subtree at `path` with `value` (ancestors already ensured). `absent`: the
+  // caller knows no node is at or below `path` (ensureAncestors()); the old subtree is not read
+  // (the read of the node's own key already conflicts with any commit creating one).
+  void replace(const Tuple& path, const nlohmann::json& value, bool absent = false) {
+    std::map<std::string, std::string> old = clearSubtreeKeepingOld(path, !absent);
     writeTree(path, value, old);
     reportRemoved(old);
   }
@@ -344,11 +351,12 @@ class DocumentStore::Writer {
 
   // Clears the node and its descendants; returns the old nodes (key -> value) when a plugin
   // needs them (empty otherwise: nothing observes them).
-  std::map<std::string, std::string> clearSubtreeKeepingOld(const Tuple& path) {
+  std::map<std::string, std::string> clearSubtreeKeepingOld(const Tuple& path,
+                                                            bool mayHaveOld = true) {
     std::string key = nodeKey(path);
     KeyRange below = store_.nodes_.range(path);
     std::map<std::string, std::string> old;
-    if (mutation_.observesSubtree(path)) {
+    if (mayHaveOld && mutation_.observesSubtree(path)) {
       for (const KeyValue& kv : tr_.getRange(key, below.end)) old.emplace(kv.key, kv.value);
     }
     tr_.clear(key);
@@ -402,13 +410,15 @@ DocumentStore::DocumentStore(Subspace subspace)
       indexDefs_(subspace_.sub(Tuple{docdetail::kTagPluginRecords})),
       indexEntries_(subspace_.sub(Tuple{docdetail::kTagIndexEntries})),
       buildCursors_(subspace_.sub(Tuple{docdetail::kTagBuildCursors})),
-      pluginData_(subspace_.sub(Tuple{docdetail::kTagPluginData})) {}
+      pluginData_(subspace_.sub(Tuple{docdetail::kTagPluginData})),
+      pluginsVersionKey_(indexDefs_.key()),
+      pluginCache_(std::make_shared<docdetail::PluginCache>()) {}
 
 void DocumentStore::set(Transaction& tr, const DocPath& path, const nlohmann::json& value) const {
   Tuple t = docdetail::toTuple(path);
   Writer w(*this, tr);
-  w.ensureAncestors(t);
-  w.replace(t, value);
+  bool absent = w.ensureAncestors(t);
+  w.replace(t, value, absent);
   w.finish();
 }
 
@@ -436,8 +446,8 @@ namespace docdetail {
 void Dispatcher::set(const DocPath& path, const nlohmann::json& value, size_t position) {
   Tuple t = toTuple(path);
   DocumentStore::Writer w(store_, *this, position + 1);
-  w.ensureAncestors(t);
-  w.replace(t, value);
+  bool absent = w.ensureAncestors(t);
+  w.replace(t, value, absent);
   w.finish();
 }
 

@@ -142,6 +142,7 @@ bool DocumentStore::addIndex(Transaction& tr, const IndexSpec& spec) const {
   KeyRange r = indexEntries_.range(Tuple{spec.name});
   tr.clearRange(r.begin, r.end);
   tr.clear(buildCursors_.pack(Tuple{spec.name}));
+  docdetail::bumpPluginsVersion(tr, pluginsVersionKey_);
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +86,12 @@ std::vector<PluginRecord> loadRecords(Transaction& tr, const Subspace& records, 
 std::optional<PluginRecord> loadRecord(Transaction& tr, const Subspace& records,
                                        std::string_view name);
 
+// Rewrites the plugins version key `key` with this commit's versionstamp followed by 8 random
+// bytes (so two databases never share a value). Every change to plugin records or backfill
+// cursors calls it in its transaction. Conflicts: none (a blind atomic op); later reads of `key`
+// in this transaction fail with accessed_unreadable (1036).
+void bumpPluginsVersion(Transaction& tr, std::string_view key);
+
 bool patternMatches(const std::vector<PatternElement>& pattern, const Tuple& path);
 bool patternPrefixMatches(const std::vector<PatternElement>& pattern, const Tuple& path,
                           size_t count);
@@ -112,9 +119,16 @@ class Dispatcher {
     std::shared_ptr<const DocPlugin> plugin;
     std::optional<std::string> cursor;  // building: node keys below it are hooked
   };
+  using Set = std::vector<Active>;
+  // Reads the plugins version (S + (1,), just before the records: one limit-1 read of
+  // [version key, end of records) answers "version V", "no version but records" (a store whose
+  // plugins 0.1.0 recorded: reload, never cache) or "neither" (no plugins at all: nothing
+  // more to read)); reuses the store's cached set when it was loaded at V, else loads the
+  // records (and the cursors while one builds) and caches them. Conflicts: the version key (or
+  // the records range when there is no version), and what a reload reads.
   Dispatcher(const DocumentStore& store, Transaction& tr);
 
-  [[nodiscard]] const std::vector<Active>& plugins() const { return active_; }
+  [[nodiscard]] const std::vector<Active>& plugins() const { return *active_; }
   [[nodiscard]] const DocumentStore& store() const { return store_; }
   [[nodiscard]] Transaction& transaction() const { return tr_; }
   // Whether a plugin at `first` or later could see `path` or a node below it.
@@ -130,9 +144,34 @@ class Dispatcher {
   bool remove(const DocPath& path, size_t position);
 
  private:
+  // Every record with its plugin object, in dispatch order.
+  static std::shared_ptr<const Set> load(const DocumentStore& store, Transaction& tr);
+
   const DocumentStore& store_;
   Transaction& tr_;
-  std::vector<Active> active_;
+  std::shared_ptr<const Set> active_;  // never null; shared with the cache
+};
+
+// A DocumentStore's last loaded plugin set, keyed by the plugins version it was loaded at (a
+// versionstamp + random bytes: one value is one state of the records in one database). A store
+// has one (copies share it: the set depends only on the subspace and the registered plugins,
+// which copies share). Thread safety: internally synchronised.
+class PluginCache {
+ public:
+  [[nodiscard]] std::shared_ptr<const Dispatcher::Set> lookup(std::string_view version) const {
+    std::lock_guard lock(mu_);
+    return version == version_ ? set_ : nullptr;
+  }
+  void insert(std::string version, std::shared_ptr<const Dispatcher::Set> set) {
+    std::lock_guard lock(mu_);
+    version_ = std::move(version);
+    set_ = std::move(set);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string version_;
+  std::shared_ptr<const Dispatcher::Set> set_;
 };
 
 // One mutation's hook calls: node changes go to the plugins from `first` on that see them;

@@ -1,6 +1,7 @@
 // DocumentStore plugins: records, dispatch order, the required-plugin check, hooks per node
 // change, backfill and removal. API: include/strata/layers/doc_plugin.h; layout: doc.h.
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "layers/doc_internal.h"
@@ -91,23 +92,29 @@ PluginRecord decodeRecord(std::string name, std::string_view bytes) {
   auto corrupt = [&] {
     throwError(ErrorCode::invalid_input, "corrupt plugin record for '" + r.name + "'");
   };
-  Tuple t = Tuple::unpack(bytes);
-  if (t.size() != 3 && t.size() != 6) corrupt();
-  r.pattern = t.getString(0);
-  int64_t kind = t.getInt(1);
-  int64_t state = t.getInt(2);
-  if (kind < 0 || kind > 4 || state < 0 || state > 1) corrupt();
-  r.kind = static_cast<PluginKind>(kind);
-  r.state = static_cast<IndexState>(state);
-  r.priority = kIndexPriority;
-  if (t.size() == 6) {
-    int64_t scope = t.getInt(4);
-    if (scope < 0 || scope > 1) corrupt();
-    r.priority = static_cast<int>(t.getInt(3));
-    r.scope = static_cast<PluginScope>(scope);
-    r.config = t.getString(5);
+  try {
+    Tuple t = Tuple::unpack(bytes);
+    if (t.size() != 3 && t.size() != 6) corrupt();
+    r.pattern = t.getString(0);
+    int64_t kind = t.getInt(1);
+    int64_t state = t.getInt(2);
+    if (kind < 0 || kind > 4 || state < 0 || state > 1) corrupt();
+    r.kind = static_cast<PluginKind>(kind);
+    r.state = static_cast<IndexState>(state);
+    r.priority = kIndexPriority;
+    if (t.size() == 6) {
+      int64_t scope = t.getInt(4);
+      if (scope < 0 || scope > 1) corrupt();
+      r.priority = static_cast<int>(t.getInt(3));
+      r.scope = static_cast<PluginScope>(scope);
+      r.config = t.getString(5);
+    }
+    parseRecordPattern(r);
+  } catch (const Error& e) {
+    // Bytes that are no tuple, or a tuple of the wrong types, are a corrupt record too.
+    if (e.errorCode() == ErrorCode::invalid_input) throw;
+    corrupt();
   }
-  parseRecordPattern(r);
   return r;
 }
 
@@ -129,6 +136,17 @@ std::optional<PluginRecord> loadRecord(Transaction& tr, const Subspace& records,
   return decodeRecord(std::string(name), *v);
 }
 
+void bumpPluginsVersion(Transaction& tr, std::string_view key) {
+  // One generator per thread, seeded once: the random bytes only have to differ between
+  // databases whose commits happen to get the same versionstamp.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  uint64_t nonce = random();
+  std::string param(10, '\0');  // the stamp's placeholder
+  for (int i = 0; i < 8; ++i) param.push_back(static_cast<char>((nonce >> (8 * i)) & 0xff));
+  param.append(4, '\0');  // the stamp's offset in the value: 0, uint32 LE
+  tr.atomicOp(MutationType::kSetVersionstampedValue, key, param);
+}
+
 // ---- dispatch ------------------------------------------------------------------------------
 
 namespace {
@@ -144,6 +162,37 @@ const DocPlugin* registeredPlugin(const std::vector<std::shared_ptr<const DocPlu
 }  // namespace
 
 Dispatcher::Dispatcher(const DocumentStore& store, Transaction& tr) : store_(store), tr_(tr) {
+  static const auto kNone = std::make_shared<const Set>();
+  std::optional<std::string> version;
+  try {
+    RangeOptions first;
+    first.limit = 1;
+    std::vector<KeyValue> row =
+        tr.getRangeAll(store.pluginsVersionKey_, store.indexDefs_.range().end, first);
+    if (row.empty()) {
+      active_ = kNone;
+      return;
+    }
+    if (row[0].key == store.pluginsVersionKey_) {
+      version = std::move(row[0].value);
+      active_ = store.pluginCache_->lookup(*version);
+      if (active_) return;
+    }
+    // Else records without a version: recorded by strata 0.1.0, which does not bump it, so the
+    // set may change without notice: reload on every mutation, never cache.
+  } catch (const Error& e) {
+    // This transaction bumped the version: its plugin state is its own, uncommitted (and the
+    // key unreadable): reload, never cache.
+    if (e.errorCode() != ErrorCode::accessed_unreadable) throw;
+  }
+  active_ = load(store, tr);
+  if (version) store.pluginCache_->insert(std::move(*version), active_);
+}
+
+std::shared_ptr<const Dispatcher::Set> Dispatcher::load(const DocumentStore& store,
+                                                        Transaction& tr) {
+  auto set = std::make_shared<Set>();
+  Set& active = *set;
   std::vector<PluginRecord> records = loadRecords(tr, store.indexDefs_, Snapshot::kNo);
   bool building = false;
   for (PluginRecord& r : records) {
@@ -182,25 +231,27 @@ Dispatcher::Dispatcher(const DocumentStore& store, Transaction& tr) : store_(sto
     }
     building = building || r.state == IndexState::kBuilding;
     a.record = std::move(r);
-    active_.push_back(std::move(a));
+    active.push_back(std::move(a));
   }
-  std::sort(active_.begin(), active_.end(), orderedBefore);
-  if (!building) return;
+  std::sort(active.begin(), active.end(), orderedBefore);
+  if (!building) return set;
   KeyRange cursors = store.buildCursors_.range();
   std::map<std::string, std::string> byName;
   for (const KeyValue& kv : tr.getRangeAll(cursors.begin, cursors.end)) {
     byName[store.buildCursors_.unpack(kv.key).getString(0)] = kv.value;
   }
-  for (Active& a : active_) {
+  for (Active& a : active) {
     if (a.record.state != IndexState::kBuilding) continue;
     auto it = byName.find(a.record.name);
     a.cursor = it == byName.end() ? std::string() : it->second;
   }
+  return set;
 }
 
 bool Dispatcher::observesSubtree(const Tuple& path, size_t first) const {
-  for (size_t i = first; i < active_.size(); ++i) {
-    const PluginRecord& r = active_[i].record;
+  const Set& active = *active_;
+  for (size_t i = first; i < active.size(); ++i) {
+    const PluginRecord& r = active[i].record;
     if (r.scope == PluginScope::kNodes && r.parsed.size() < path.size()) continue;
     if (patternPrefixMatches(r.parsed, path, std::min(r.parsed.size(), path.size()))) return true;
   }
@@ -208,7 +259,7 @@ bool Dispatcher::observesSubtree(const Tuple& path, size_t first) const {
 }
 
 bool Dispatcher::sees(size_t i, const Tuple& path, std::string_view nodeKey) const {
-  const Active& a = active_[i];
+  const Active& a = (*active_)[i];
   // A building plugin sees only the nodes its backfill passed, so that each node reaches it
   // once; a validator's check is idempotent, so it sees every write from the start.
   if (a.cursor && a.record.kind != PluginKind::kValidator &&
@@ -221,7 +272,7 @@ bool Dispatcher::sees(size_t i, const Tuple& path, std::string_view nodeKey) con
 }
 
 DocPluginContext Dispatcher::context(size_t i) {
-  const std::string& name = active_[i].record.name;
+  const std::string& name = (*active_)[i].record.name;
   return DocPluginContext(tr_, store_, name, store_.pluginSubspace(name), this, i);
 }
 
@@ -382,9 +433,10 @@ bool anyNodeUnder(Transaction& tr, const Subspace& nodes, const std::string& pat
   return !tr.getRangeAll(nodes.pack(prefix), nodes.range(prefix).end, options).empty();
 }
 
-// Writes `record` unless an identical one exists. Returns: whether written.
+// Writes `record` (and bumps the plugins version at `versionKey`) unless an identical one
+// exists. Returns: whether written.
 bool putRecord(Transaction& tr, const Subspace& records, const Subspace& cursors,
-               PluginRecord record, bool needsBackfill) {
+               std::string_view versionKey, PluginRecord record, bool needsBackfill) {
   if (record.name.empty()) throwError(ErrorCode::invalid_input, "a plugin needs a name");
   docdetail::parseRecordPattern(record);
   if (std::optional<PluginRecord> existing = docdetail::loadRecord(tr, records, record.name)) {
@@ -401,6 +453,7 @@ bool putRecord(Transaction& tr, const Subspace& records, const Subspace& cursors
   record.state = needsBackfill ? IndexState::kBuilding : IndexState::kReady;
   tr.set(records.pack(Tuple{record.name}), docdetail::encodeRecord(record));
   tr.clear(cursors.pack(Tuple{record.name}));
+  docdetail::bumpPluginsVersion(tr, versionKey);
   return true;
 }
 
@@ -418,7 +471,7 @@ bool DocumentStore::addPlugin(Transaction& tr, std::string_view name) const {
   r.kind = PluginKind::kExternal;
   r.priority = p->priority();
   r.scope = p->scope();
-  bool added = putRecord(tr, indexDefs_, buildCursors_, r,
+  bool added = putRecord(tr, indexDefs_, buildCursors_, pluginsVersionKey_, r,
                          p->needsBackfill() && anyNodeUnder(tr, nodes_, r.pattern));
   if (added) {
     KeyRange own = pluginSubspace(name).range();
@@ -436,7 +489,7 @@ bool DocumentStore::addChangeFeed(Transaction& tr, std::string_view name,
   r.kind = PluginKind::kChangeFeed;
   r.priority = docdetail::kFeedPriority;
   r.scope = PluginScope::kSubtrees;
-  return putRecord(tr, indexDefs_, buildCursors_, r, false);
+  return putRecord(tr, indexDefs_, buildCursors_, pluginsVersionKey_, r, false);
 }
 
 bool DocumentStore::addValidator(Transaction& tr, std::string_view name, std::string_view pattern,
@@ -449,7 +502,8 @@ bool DocumentStore::addValidator(Transaction& tr, std::string_view name, std::st
   r.priority = docdetail::kValidatorPriority;
   r.scope = PluginScope::kSubtrees;
   r.config = rules.dump();
-  return putRecord(tr, indexDefs_, buildCursors_, r, anyNodeUnder(tr, nodes_, r.pattern));
+  return putRecord(tr, indexDefs_, buildCursors_, pluginsVersionKey_, r,
+                   anyNodeUnder(tr, nodes_, r.pattern));
 }
 
 bool DocumentStore::backfillStep(Transaction& tr, std::string_view name, int batchNodes) const {
@@ -484,9 +538,11 @@ bool DocumentStore::backfillStep(Transaction& tr, std::string_view name, int bat
     record->state = IndexState::kReady;
     tr.set(indexDefs_.pack(Tuple{name}), docdetail::encodeRecord(*record));
     tr.clear(cursorKey);
+    docdetail::bumpPluginsVersion(tr, pluginsVersionKey_);
     return true;
   }
   tr.set(cursorKey, keyAfter(last));
+  docdetail::bumpPluginsVersion(tr, pluginsVersionKey_);
   return false;
 }
 
@@ -508,6 +564,7 @@ bool DocumentStore::removePlugin(Transaction& tr, std::string_view name) const {
   tr.clear(own.key());
   KeyRange data = own.range();
   tr.clearRange(data.begin, data.end);
+  docdetail::bumpPluginsVersion(tr, pluginsVersionKey_);
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "engines/lmdb/format.h"
+#include "engines/lmdb/lmdb_access.h"
 #include "engines/lmdb_test_util.h"
 #include "kv/atomic.h"
 
@@ -510,6 +511,72 @@ TEST(LmdbEngineTest, ManyOpenReadViewsDoNotRunOutOfReaderSlots) {
     views.clear();
     for (int i = 0; i < 5000; ++i) (void)engine->beginRead()->get("x");
   });
+}
+
+// LMDB allows one environment per database per process (its fcntl locks belong to the process):
+// every engine opened on one folder shares one, so two handles committing at once lose nothing
+// (before, a second open re-initialised the lock table under the first: ~1 lost commit in 300
+// runs), and closing one leaves the other working.
+TEST(LmdbEngineTest, EnginesOnOneFolderInOneProcessShareOneEnvironment) {
+  TempDir dir;
+  auto a = openAt(dir.path());
+  auto b = openAt(dir.path() + "/");  // another spelling of the same folder
+  auto accessA = lmdbAccess(*a), accessB = lmdbAccess(*b);
+  ASSERT_TRUE(accessA && accessB);
+  EXPECT_EQ(accessA->env, accessB->env);
+  auto ro = openAt(dir.path(), /*readOnly=*/true);  // read-only may share a writable one
+  EXPECT_EQ(lmdbAccess(*ro)->env, accessA->env);
+  EXPECT_EQ(errorCodeOf([&] {
+              (void)ro->commit(setRequest({{"x", "1"}}));
+            }),
+            static_cast<int>(ErrorCode::database_read_only));
+  ro.reset();
+  (void)a->commit(setRequest({{"a", "1"}}));
+  a.reset();
+  (void)b->commit(setRequest({{"b", "1"}}));
+  EXPECT_EQ(b->beginRead()->get("a"), "1");
+  EXPECT_EQ(b->beginRead()->get("b"), "1");
+  b.reset();
+  // Closed by the last engine: a fresh open sees everything.
+  EXPECT_EQ(openAt(dir.path())->beginRead()->get("b"), "1");
+}
+
+TEST(LmdbEngineTest, HandlesOpenedWhileOthersCommitLoseNothing) {
+  for (int round = 0; round < 20; ++round) {
+    TempDir dir;
+    auto first = openAt(dir.path());
+    std::atomic<int> done{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 3; ++w) {
+      writers.emplace_back([&, w] {
+        for (int i = 0; i < 20; ++i) {
+          (void)first->commit(
+              setRequest({{"d/" + std::to_string(w) + "_" + std::to_string(i), "x"}}));
+        }
+        ++done;
+      });
+    }
+    // Opened, used and closed while the writers commit.
+    for (int i = 0; done.load() < 3 && i < 20; ++i) {
+      auto other = openAt(dir.path());
+      (void)other->commit(setRequest({{"o/" + std::to_string(i), "y"}}));
+    }
+    for (auto& t : writers) t.join();
+    auto rows = first->beginRead()->getRange("d/", "d0", 1000, false);
+    ASSERT_EQ(rows.kvs.size(), 60u) << "round " << round;
+  }
+}
+
+TEST(LmdbEngineTest, OpeningAnOpenFolderWithOtherOptionsIsRefused) {
+  TempDir dir;
+  auto engine = openAt(dir.path());
+  LmdbEngineOptions options;
+  options.path = dir.path();
+  options.noSync = true;
+  EXPECT_EQ(errorCodeOf([&] { (void)makeLmdbEngine(options); }),
+            static_cast<int>(ErrorCode::invalid_database_name));
+  engine.reset();
+  EXPECT_NE(makeLmdbEngine(options), nullptr);  // once the folder is closed, any options
 }
 
 }  // namespace

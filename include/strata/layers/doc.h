@@ -14,6 +14,10 @@
 //                                                   root is (0,)
 //       node value: "o" object | "a" array | Tuple{scalar}.pack() (null, bool, int, double,
 //       string: first byte is the tuple type code, never 'o' or 'a')
+//   (1,)                         -> versionstamp + 8 random bytes: the plugins version, rewritten
+//                                   (kSetVersionstampedValue) by every change to the records or
+//                                   cursors; absent until the first such change (sorts just
+//                                   before the records, outside their range)
 //   (1, name)                    -> Tuple{pattern, kind, state[, priority, scope, config]}.pack()
 //                                   plugin record (an index's has only the first three): kind
 //                                   0 value index, 1 exists index, 2 change feed, 3 validator,
@@ -28,12 +32,16 @@
 // listing children hops from child to child with one limit-1 read each, skipping subtrees.
 //
 // Cost per call (d = path depth, n = nodes written, o = old nodes under the path):
-//   every mutation: one range read of the plugin records (conflicting: adding or dropping an
-//     index or plugin makes concurrent writers retry, which is what keeps them exact), one range
-//     read of the backfill cursors while a plugin is building, and d reads of the ancestors
+//   every mutation: one limit-1 read at the plugins version key (conflicting: adding, removing or
+//     backfilling an index or plugin rewrites it, so concurrent writers retry, which is what
+//     keeps them exact); only when the version differs from the one this store object last
+//     loaded (another process or store changed the plugins, the key is absent, or this
+//     transaction changed them itself) also a range read of the plugin records and, while a
+//     plugin is building, of the backfill cursors (both conflicting); d reads of the ancestors
 //     (created as containers when absent); then each matching plugin's own cost.
 //   set: n writes + one range clear; reads the o old nodes only when a plugin pattern can match
-//     at or below the path (to remove their entries), plus 1 write/clear per index entry.
+//     at or below the path (to remove their entries) and a node was there (or an ancestor had
+//     to be created), plus 1 write/clear per index entry.
 //   update: set's cost per replaced member plus one read per merged object.
 //   remove: one read of the node; o reads as for set; one range clear.
 //   get: one range read of the subtree. listChildren: one limit-1 read per child returned.
@@ -50,8 +58,11 @@
 //   importJson(). Value indexes order numbers as doubles (integers beyond 2^53 round; the path
 //   still leads to the exact stored integer); strings, numbers, booleans and null sort in tuple
 //   order: null < strings < numbers < false < true.
-// Thread safety: immutable after construction; share freely (the plugins it was given are shared
-// too: their hooks must be thread-safe).
+// Thread safety: immutable after construction apart from the cache of the decoded plugin set
+// (internally synchronised; copies share it); share freely (the plugins it was given are shared
+// too: their hooks must be thread-safe). Every process writing a store must bump the plugins
+// version when it changes plugins: strata 0.1.0 did not, so do not run 0.1.0 processes that add
+// or remove plugins beside later ones.
 #pragma once
 
 #include <cstdint>
@@ -74,6 +85,7 @@ namespace strata::layers {
 namespace docdetail {
 class Dispatcher;
 class Mutation;
+class PluginCache;
 }  // namespace docdetail
 
 // A node's address: object member names and array indexes from the root.
@@ -338,7 +350,9 @@ class DocumentStore {
   Subspace indexEntries_;
   Subspace buildCursors_;
   Subspace pluginData_;
+  std::string pluginsVersionKey_;                          // S + (1,) = indexDefs_.key()
   std::vector<std::shared_ptr<const DocPlugin>> plugins_;  // registered, in name order
+  std::shared_ptr<docdetail::PluginCache> pluginCache_;    // never null; shared by copies
 };
 
 }  // namespace strata::layers

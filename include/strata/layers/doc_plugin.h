@@ -13,8 +13,12 @@
 //      transactions (a cursor in the database; progress per batch) and marks it ready. While it
 //      builds, writes call its hooks only for nodes the backfill already passed (keys before the
 //      cursor), so every node is seen exactly once: by the backfill or by a later write.
-//   3. Every mutation (set, update, remove) of every process reads the store's plugin records;
-//      a recorded external plugin that this process did not register fails the mutation with
+//   3. Every mutation (set, update, remove) of every process runs the store's recorded plugins
+//      as of its transaction: it reads the plugins version (one key every add, removal and
+//      backfill step rewrites with a versionstamp) and decodes the records only when that
+//      version is not the one its DocumentStore object cached, so a change by any process or
+//      handle reaches the next write and makes writes in flight conflict and retry. A recorded
+//      external plugin that this process did not register fails the mutation with
 //      doc_plugin_not_registered (3011) rather than leaving the plugin's data stale. Built-in
 //      plugins (indexes, change feeds, validators) are rebuilt from their records, so every
 //      process runs them without registering anything.
@@ -37,8 +41,11 @@
 // write lands at once; one inside the subtree the triggering mutation is still writing may be
 // overwritten by the rest of that mutation: write elsewhere (a summary, a mirror).
 //
-// Cost: each recorded plugin is instantiated per mutation (one range read of the records for
-// all); a matching node costs its decoded old and new values and the hooks' own work.
+// Cost: one limit-1 read at the plugins version per mutation; the records are read and the
+// built-in plugins instantiated only when the version changed since this DocumentStore object
+// (or a copy) last did so, or when the store has no version yet (stores whose plugins were last
+// changed by strata 0.1.0: reloaded on every mutation until the next plugin change). A matching
+// node costs its decoded old and new values and the hooks' own work.
 //
 // Thread safety: a DocPlugin is shared by every thread using the store: its hooks must be
 // thread-safe (they are const; keep per-write state in the transaction or the database).

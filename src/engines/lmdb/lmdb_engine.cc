@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -93,6 +94,7 @@ class TxnGuard {
 //   2. pool holds reset read transactions (MDB_NOTLS keeps their reader slots); guarded by poolMu.
 struct Env {
   MDB_env* env = nullptr;
+  unsigned flags = 0;  // mdb_env_open's
   MDB_dbi meta = 0, data = 0, log = 0;
   std::shared_mutex mapMu;
   std::mutex poolMu;
@@ -754,30 +756,71 @@ void openSubDatabases(Env& env, bool readOnly) {
 
 }  // namespace
 
+namespace {
+// One LMDB environment per database folder per process. LMDB forbids opening one environment
+// twice in a process: its lock file is guarded by fcntl locks, which belong to the process, so a
+// second open believes it is the only user and re-initialises the lock table (the writer mutex
+// and reader slots) under the first — which lost an acknowledged commit, about 1 run in 300 of
+// two handles committing at once — and closing either one drops the other's locks. Every engine
+// opened on the same folder (by device and inode) shares the Env; the last one closes it.
+// gEnvsMu is held across opening and closing an Env, so an open never overlaps a close.
+std::recursive_mutex gEnvsMu;
+std::map<std::pair<dev_t, ino_t>, std::weak_ptr<Env>> gEnvs;
+
+struct EnvCloser {
+  void operator()(Env* env) const {
+    std::lock_guard lock(gEnvsMu);
+    delete env;
+  }
+};
+}  // namespace
+
 std::shared_ptr<Engine> makeLmdbEngine(const LmdbEngineOptions& options) {
   preparePath(options);
-  auto env = std::make_shared<Env>();
-  try {
-    check(mdb_env_create(&env->env), "mdb_env_create", Phase::kOpen);
-    check(mdb_env_set_maxdbs(env->env, 8), "mdb_env_set_maxdbs", Phase::kOpen);
-    check(mdb_env_set_maxreaders(env->env, kMaxReaders), "mdb_env_set_maxreaders", Phase::kOpen);
-    check(mdb_env_set_mapsize(env->env, std::max<size_t>(options.initialMapSize, 1 << 16)),
-          "mdb_env_set_mapsize", Phase::kOpen);
-    unsigned flags = MDB_NOTLS;
-    if (options.readOnly) flags |= MDB_RDONLY;
-    if (options.noSync) flags |= MDB_NOSYNC;
-    if (options.noMetaSync) flags |= MDB_NOMETASYNC;
-    int rc = mdb_env_open(env->env, options.path.c_str(), flags, 0644);
-    if (rc != 0) {
-      mdb_env_close(env->env);
-      env->env = nullptr;
-      check(rc, "mdb_env_open", Phase::kOpen);
+  std::lock_guard registryLock(gEnvsMu);
+  struct stat folder {};
+  if (::stat(options.path.c_str(), &folder) != 0) {
+    throwError(ErrorCode::io_error, "cannot stat " + options.path + ": " + std::strerror(errno));
+  }
+  const auto id = std::make_pair(folder.st_dev, folder.st_ino);
+  unsigned flags = MDB_NOTLS;
+  if (options.readOnly) flags |= MDB_RDONLY;
+  if (options.noSync) flags |= MDB_NOSYNC;
+  if (options.noMetaSync) flags |= MDB_NOMETASYNC;
+  std::shared_ptr<Env> env = gEnvs[id].lock();
+  if (env) {
+    // A read-only handle may share a writable environment (the engine refuses its writes);
+    // anything else must match how the folder is already open.
+    const unsigned have = env->flags & ~MDB_RDONLY, want = flags & ~MDB_RDONLY;
+    if (have != want || ((env->flags & MDB_RDONLY) != 0 && !options.readOnly)) {
+      throwError(ErrorCode::invalid_database_name,
+                 options.path +
+                     " is already open in this process with other options (readonly, nosync, "
+                     "nometasync): LMDB allows one environment per database per process; open it "
+                     "with the same options");
     }
-    int dead = 0;
-    mdb_reader_check(env->env, &dead);
-    openSubDatabases(*env, options.readOnly);
-  } catch (const MdbFailure& f) {
-    throw lmdb::translate(f);
+  } else {
+    env = std::shared_ptr<Env>(new Env(), EnvCloser());
+    env->flags = flags;
+    try {
+      check(mdb_env_create(&env->env), "mdb_env_create", Phase::kOpen);
+      check(mdb_env_set_maxdbs(env->env, 8), "mdb_env_set_maxdbs", Phase::kOpen);
+      check(mdb_env_set_maxreaders(env->env, kMaxReaders), "mdb_env_set_maxreaders", Phase::kOpen);
+      check(mdb_env_set_mapsize(env->env, std::max<size_t>(options.initialMapSize, 1 << 16)),
+            "mdb_env_set_mapsize", Phase::kOpen);
+      int rc = mdb_env_open(env->env, options.path.c_str(), flags, 0644);
+      if (rc != 0) {
+        mdb_env_close(env->env);
+        env->env = nullptr;
+        check(rc, "mdb_env_open", Phase::kOpen);
+      }
+      int dead = 0;
+      mdb_reader_check(env->env, &dead);
+      openSubDatabases(*env, options.readOnly);
+    } catch (const MdbFailure& f) {
+      throw lmdb::translate(f);
+    }
+    gEnvs[id] = env;
   }
   int notifyFd = -1;
   if (!options.readOnly) {
