@@ -126,9 +126,10 @@ int main(int argc, char** argv) {
     serial.readConcurrency = 0;
     auto one = strata::Database::open("etcd://" + endpoints + "/?prefix=bench/", serial);
     const double seq = sequential(db), pooled = together(db), unpooled = together(one);
-    std::printf("\n50-read transactions/s: one after another %.0f, issued together %.0f "
-                "(readConcurrency 0: %.0f); ratio together / one after another %.2f\n",
-                seq, pooled, unpooled, pooled / seq);
+    std::printf(
+        "\n50-read transactions/s: one after another %.0f, issued together %.0f "
+        "(readConcurrency 0: %.0f); ratio together / one after another %.2f\n",
+        seq, pooled, unpooled, pooled / seq);
   }
   if (asyncOnly) {
     if (own) (void)sh(env + script + " stop");

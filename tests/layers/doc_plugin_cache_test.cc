@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "layers/doc_internal.h"
+#include "layers/layer_codec.h"
 #include "strata/layers/doc_plugin.h"
 #include "support/engines.h"
 
@@ -54,20 +55,10 @@ class Marker : public DocPlugin {
   std::string name_, pattern_;
 };
 
-std::string int64Le(int64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
-  return out;
-}
+using codec::int64Le;
 
 int64_t fromLe(const std::optional<std::string>& bytes) {
-  if (!bytes) return 0;
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < bytes->size(); ++i) {
-    v |= static_cast<uint64_t>(static_cast<uint8_t>((*bytes)[i])) << (8 * i);
-  }
-  return static_cast<int64_t>(v);
+  return bytes ? codec::fromInt64Le(*bytes) : 0;
 }
 
 // Documents per city, kept with atomic ADD from the old and new values (needs a backfill).
