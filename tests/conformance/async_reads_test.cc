@@ -196,6 +196,11 @@ TEST_P(AsyncReadsTest, ReadConcurrencyOutsideItsRangeIsAnInvalidOptionValue) {
   EXPECT_ERROR_CODE(2006, (void)open(options));
   options.readConcurrency = 257;
   EXPECT_ERROR_CODE(2006, (void)open(options));
+  // The URL form: a count 0..256.
+  EXPECT_ERROR_CODE(2013, (void)Database::open("memory:?read_concurrency=257"));
+  EXPECT_ERROR_CODE(2013, (void)Database::open("memory:?read_concurrency=two"));
+  EXPECT_ERROR_CODE(2013, (void)Database::open("memory:?read_concurrency=-1"));
+  EXPECT_ERROR_CODE(0, (void)Database::open("memory:?read_concurrency=3"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AsyncReadsTest, ::testing::ValuesIn(engineKinds()),
